@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A container's WireGuard attachment: everything the plugin does to the
+ * kernel, shared by every front door (CNI verbs, netavark plugin API).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include "cni.h"
+#include "config.h"
+#include "state.h"
+
+struct attach_request {
+	struct netconf *conf; /* endpoints are resolved in place at ADD */
+	const char *container_id;
+	const char *netns_path; /* may be "" on DEL */
+	const char *ifname;
+};
+
+/*
+ * Build the tunnel: kill switch first, then the device, addresses, link up,
+ * routes; record it. On failure every change already made is undone in
+ * reverse order and the first error stays reported. Appends this
+ * attachment's interface, ips, routes and dns to `result`.
+ */
+int attach_add(const struct attach_request *req, struct cni_result *result);
+
+/* Undo an attachment from its record (and the namespace, if it still exists). Idempotent. */
+int attach_del(const struct attach_request *req);
+
+/* 0 when everything ADD made is still as it made it; else reports what differs. */
+int attach_check(const struct attach_request *req);
+
+/* 0 when an ADD could work now (key readable, backend available). */
+int attach_status(const struct netconf *conf);
+
+/* Remove every attachment of `network` for which keep() is false. Keeps going past errors. */
+int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void *data),
+	      void *data);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The network configuration, as plain C. cni/config.c fills it from JSON;
+ * nothing else here knows JSON. Key material is not held here: only the
+ * paths of key files, which attach/ reads at the moment it needs them.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define WG_KEY_LEN 32
+#define WG_KEY_B64_LEN 44
+
+enum backend_kind { BACKEND_AUTO, BACKEND_KERNEL, BACKEND_USERSPACE };
+
+struct cidr {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t raw[16];
+	} addr;
+	uint8_t prefix;
+};
+
+struct peer_conf {
+	uint8_t public_key[WG_KEY_LEN];
+	char *preshared_key_file; /* NULL: none */
+	char *endpoint_host;      /* NULL: no endpoint; IP literal or host name, no brackets */
+	uint16_t endpoint_port;
+	struct sockaddr_storage endpoint; /* filled by endpoint_resolve() at ADD */
+	socklen_t endpoint_len;           /* 0 until resolved */
+	struct cidr *allowed_ips;
+	size_t n_allowed_ips;
+	uint16_t persistent_keepalive; /* seconds, 0 = off */
+};
+
+struct dns_conf {
+	char **nameservers;
+	size_t n_nameservers;
+	char *domain;
+	char **search;
+	size_t n_search;
+	char **options;
+	size_t n_options;
+};
+
+struct netconf {
+	char *cni_version;
+	char *name;
+	enum backend_kind backend;
+	char *private_key_file;
+	struct cidr *addresses;
+	size_t n_addresses;
+	uint16_t listen_port; /* 0: kernel/wireguard-go picks */
+	uint32_t mtu;         /* default 1420 */
+	uint32_t fwmark;      /* 0: none */
+	bool has_dns;
+	struct dns_conf dns;
+	struct peer_conf *peers;
+	size_t n_peers;
+	char *userspace_implementation; /* NULL: search the system paths */
+	bool kill_switch;               /* default true */
+};
+
+void netconf_free(struct netconf *conf);
+
+/* "10.0.0.1/24" or "fc00::1/64" <-> struct cidr. Parse returns 0 or -EINVAL. */
+int cidr_parse(const char *text, struct cidr *out);
+/* Writes at most 50 bytes including the terminator. */
+void cidr_format(const struct cidr *c, char *buf, size_t len);
+/* Same address family, address and prefix. */
+bool cidr_equal(const struct cidr *a, const struct cidr *b);
+/* Zero the host bits: 10.0.0.1/24 -> 10.0.0.0/24. */
+void cidr_mask(struct cidr *c);
+
+/*
+ * Resolve every peer's endpoint in the calling (host) namespace. IP literals
+ * are taken as they are; names go through getaddrinfo. Reports the peer
+ * index and host on failure (code 7) and returns -EINVAL or -EAGAIN.
+ */
+int endpoint_resolve(struct netconf *conf);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Network devices over rtnetlink: create, move, configure, delete, inspect. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include "nl.h"
+
+struct link_info {
+	int index;
+	uint32_t mtu;
+	unsigned flags; /* IFF_* */
+	char kind[32];  /* IFLA_INFO_KIND, "" if none (TUN reports "tun") */
+};
+
+/*
+ * Create a WireGuard device named `ifname`, down, directly inside the
+ * namespace `netns_fd` (IFLA_NET_NS_FD), sent through `host`: the device's
+ * UDP socket is opened in the namespace of the creating socket, so it stays
+ * in the host while the device lives in the container.
+ */
+int link_create_wireguard(struct nl_sock *host, int netns_fd, const char *ifname, uint32_t mtu);
+
+/* Move `name` (in host's namespace) into `netns_fd`, renamed to `new_name`, in one request. */
+int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *new_name);
+
+/* Fill info for `ifname`; -ENODEV when there is none. */
+int link_get(struct nl_sock *s, const char *ifname, struct link_info *out);
+
+int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu);
+int link_set_up(struct nl_sock *s, int ifindex);
+int link_set_down(struct nl_sock *s, int ifindex);
+
+/* Delete by name; -ENODEV when it is already gone. */
+int link_delete(struct nl_sock *s, const char *ifname);
+
+/* Message builders, exposed for unit tests: return the built header. */
+struct nlmsghdr *link_build_create_wireguard(void *buf, uint32_t seq, int netns_fd,
+					     const char *ifname, uint32_t mtu);
+struct nlmsghdr *link_build_move(void *buf, uint32_t seq, int ifindex, int netns_fd,
+				 const char *new_name);

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What ADD created, recorded under /run/wgcni so DEL and GC can undo it from
+ * the record alone (the netns may be gone), and the private keys in use.
+ * Records are small "key=value" text files written atomically, mode 0600.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <net/if.h>
+#include "config.h"
+
+#define STATE_DIR "/run/wgcni"
+
+struct attachment {
+	char network[256];
+	char container_id[256];
+	char ifname[IFNAMSIZ];
+	char netns[4096];
+	enum backend_kind backend; /* KERNEL or USERSPACE, never AUTO */
+	char host_ifname[IFNAMSIZ];
+	pid_t helper_pid;
+	unsigned long long helper_start_time;
+	uint8_t public_key[WG_KEY_LEN];
+	bool kill_switch;
+};
+
+/* Exclusive lock over the state directory, held briefly; returns an fd to close, or -errno. */
+int state_lock(void);
+
+int state_save(const struct attachment *a);
+/* -ENOENT when there is no record. */
+int state_load(const char *network, const char *container_id, const char *ifname,
+	       struct attachment *out);
+int state_remove(const struct attachment *a);
+/* Every record of `network` (NULL: all networks). */
+int state_list(const char *network, struct attachment **out, size_t *n);
+
+/*
+ * Mark a's public key as in use by a. -EBUSY when a live attachment holds it,
+ * with the holder's container id copied to holder. A claim whose record is
+ * gone is stale and is taken over.
+ */
+int state_key_claim(const struct attachment *a, char *holder, size_t holder_len);
+/* Release only if a holds it. */
+int state_key_release(const struct attachment *a);
+
+/* Read /proc/PID/stat start time; 0 if the process is gone or a zombie. */
+unsigned long long state_process_start_time(pid_t pid);
