@@ -21,6 +21,8 @@ enum cni_code {
 	CNI_ERR_INVALID_CONFIG = 7,
 	CNI_ERR_TRY_AGAIN = 11,
 	CNI_ERR_STATUS_UNAVAILABLE = 50,
+	/* This plugin's own (100+): CHECK found the attachment differs from its configuration. */
+	WGCNI_ERR_DIFFERS = 100,
 	CNI_ERR_INTERNAL = 999,
 };
 

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * DEL and GC: undo an attachment from its record. Best effort and
+ * idempotent: the namespace, the device, the helper or the record may
+ * already be gone, and DEL may come without any ADD before it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+#include "error.h"
+#include "link.h"
+#include "log.h"
+#include "nft.h"
+#include "sockets.h"
+
+int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx)
+{
+	struct wgdev dev;
+	int first = 0;
+	int r;
+
+	attach_wgdev_from_record(&dev, rec, ctx);
+	r = dev.ops->destroy(&dev);
+	if (r < 0) {
+		log_msg("removing the %s device of %s: %s", dev.ops->name, rec->container_id,
+			strerror(-r));
+		first = r;
+	}
+	if (ctx->ctr_rtnl) {
+		/* Userspace: the TUN would go with its helper, but not before a re-ADD may want the name. */
+		r = link_delete(ctx->ctr_rtnl, rec->ifname);
+		if (r < 0 && r != -ENODEV) {
+			log_msg("deleting %s of %s: %s", rec->ifname, rec->container_id, strerror(-r));
+			first = first ? first : r;
+		}
+	}
+	if (ctx->ctr_nft && rec->kill_switch) {
+		r = nft_killswitch_remove(ctx->ctr_nft, rec->ifname);
+		if (r < 0) {
+			log_msg("removing the kill switch of %s: %s", rec->container_id, strerror(-r));
+			first = first ? first : r;
+		}
+	}
+	state_key_release(rec);
+	r = state_remove(rec);
+	if (r < 0 && r != -ENOENT)
+		first = first ? first : r;
+	return first;
+}
+
+int attach_del(const struct attach_request *req)
+{
+	struct attachment rec;
+	struct attach_ctx ctx;
+	int r;
+
+	r = state_load(req->conf->name, req->container_id, req->ifname, &rec);
+	if (r == -ENOENT)
+		return 0; /* nothing recorded, so nothing of ours exists */
+	if (r < 0)
+		return error_report(r, CNI_ERR_IO, "reading the record of %s/%s", req->container_id,
+				    req->ifname);
+
+	/* Only the runtime's path is trusted: a recorded /proc/PID path may name another process now. */
+	r = attach_ctx_open(&ctx, req->netns_path, rec.backend, true);
+	if (r < 0) {
+		log_msg("container namespace %s: continuing with host-side cleanup only",
+			req->netns_path);
+		attach_ctx_close(&ctx);
+		error_clear();
+		r = attach_ctx_open(&ctx, "", rec.backend, true);
+		if (r < 0)
+			return r;
+	}
+	r = attach_teardown(&rec, &ctx);
+	attach_ctx_close(&ctx);
+	if (r < 0)
+		return error_report(r, CNI_ERR_IO, "removing the attachment of %s", req->container_id);
+	return 0;
+}
+
+/* Only bind-mounted namespace paths are stable enough to reopen from a record. */
+static const char *stable_netns(const struct attachment *rec)
+{
+	static const char *const prefixes[] = { "/run/netns/", "/var/run/netns/", "/run/user/" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(rec->netns, prefixes[i], strlen(prefixes[i])) == 0)
+			return rec->netns;
+	return "";
+}
+
+int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void *data),
+	      void *data)
+{
+	struct attachment *recs = NULL;
+	size_t n = 0;
+	int first = 0;
+	int r;
+
+	r = state_list(network, &recs, &n);
+	if (r < 0)
+		return error_report(r, CNI_ERR_IO, "listing attachments of %s", network);
+	for (size_t i = 0; i < n; i++) {
+		struct attach_ctx ctx;
+
+		if (keep(&recs[i], data))
+			continue;
+		log_msg("GC: removing stale attachment %s/%s", recs[i].container_id, recs[i].ifname);
+		r = attach_ctx_open(&ctx, stable_netns(&recs[i]), recs[i].backend, true);
+		if (r == 0)
+			r = attach_teardown(&recs[i], &ctx);
+		attach_ctx_close(&ctx);
+		if (r < 0 && !first)
+			first = r;
+	}
+	free(recs);
+	if (first < 0)
+		return error_report(first, CNI_ERR_IO, "removing stale attachments of %s", network);
+	return 0;
+}
