@@ -14,6 +14,10 @@
 
 struct nl_sock;
 
+/* Room for one request we build: rtnetlink requests are small, and WireGuard
+ * configuration is split into messages of this size. */
+#define NL_MSG_MAX 8192
+
 /* Open a socket of `protocol` (NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_NETFILTER)
  * in the caller's current network namespace, where it stays bound. */
 int nl_open(int protocol, struct nl_sock **out);

@@ -17,3 +17,6 @@ int uapi_parse_get(const char *reply, size_t len, struct wgdev_status *st);
 /* Talk to the socket: send `request`, read the reply up to the blank line. */
 int uapi_set(const char *name, const struct wgdev_config *cfg);
 int uapi_get(const char *name, struct wgdev_status *st);
+
+/* A connected socket (close-on-exec, 2 s timeouts), or -errno; reports nothing. */
+int uapi_connect(const char *name);

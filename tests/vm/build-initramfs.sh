@@ -51,14 +51,16 @@ add_libraries() {
 }
 
 add_module() {
-	local name=$1 file dep deps
+	local name=$1 info file dep deps
 	[[ -z "${module_seen[$name]:-}" ]] || return 0
 	module_seen[$name]=1
-	file=$(modinfo -k "$kver" -n "$name" 2>/dev/null) ||
+	info=$(modinfo -k "$kver" "$name" 2>/dev/null) ||
 		vm_die "kernel $kver has no module $name"
+	file=$(sed -n 's/^filename: *//p' <<<"$info")
 	# Built into the kernel: nothing to load.
 	[[ "$file" == /* ]] || return 0
-	deps=$(modinfo -k "$kver" -F depends "$name")
+	# The same list "modinfo -F depends" prints.
+	deps=$(sed -n 's/^depends: *//p' <<<"$info")
 	for dep in ${deps//,/ }; do
 		add_module "$dep"
 	done

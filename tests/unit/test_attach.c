@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ADD's ordering and rollback, with failures injected at the seams: the
+ * netlink transport (nl_request, nl_batch), the namespace door and the
+ * WireGuard backend are substituted (-Wl,--wrap); the state module is real,
+ * in a temporary directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "attach.h"
+#include "error.h"
+#include "key.h"
+#include "nl.h"
+#include "state.h"
+#include "wgdev.h"
+
+/* What the kernel saw, one word an operation. */
+static char trace[64][24];
+static size_t n_trace;
+static int fail_at;   /* fail the Nth changing operation (1-based), 0: never */
+static int changes;
+static bool device_exists;
+
+static void note(const char *what)
+{
+	if (n_trace < 64)
+		snprintf(trace[n_trace++], sizeof(trace[0]), "%s", what);
+}
+
+/* A changing operation: counted, and failed when its turn comes. */
+static int change(const char *what)
+{
+	note(what);
+	if (++changes == fail_at)
+		return -EIO;
+	return 0;
+}
+
+static struct nl_sock *fake_sock = (struct nl_sock *)&fake_sock;
+
+int __wrap_nl_open(int protocol, struct nl_sock **out);
+int __wrap_nl_open(int protocol, struct nl_sock **out)
+{
+	*out = fake_sock;
+	return 0;
+}
+
+void __wrap_nl_close(struct nl_sock *s);
+void __wrap_nl_close(struct nl_sock *s)
+{
+}
+
+static int reply_link(mnl_cb_t cb, void *data)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 7;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1420);
+	return cb(nlh, data) < 0 ? -EPROTO : 0;
+}
+
+int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	switch (req->nlmsg_type) {
+	case RTM_GETLINK:
+		note("getlink");
+		return device_exists ? reply_link(cb, data) : -ENODEV;
+	case RTM_NEWADDR:
+		return change("addr");
+	case RTM_NEWLINK:
+		return change("up");
+	case RTM_NEWROUTE:
+		return change("route");
+	case RTM_DELLINK:
+		note("dellink");
+		device_exists = false;
+		return 0;
+	default:
+		note("other");
+		return 0;
+	}
+}
+
+int __wrap_nl_batch(struct nl_sock *s, const void *buf, size_t len);
+int __wrap_nl_batch(struct nl_sock *s, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+	bool creates = false;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
+			creates = true;
+	if (creates)
+		return change("nft-apply");
+	note("nft-remove");
+	return 0;
+}
+
+int __wrap_netns_open(const char *path);
+int __wrap_netns_open(const char *path)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int __wrap_netns_run(int fd, int (*fn)(void *arg), void *arg);
+int __wrap_netns_run(int fd, int (*fn)(void *arg), void *arg)
+{
+	return fn(arg);
+}
+
+int __wrap_key_read_file(const char *path, const char *field, uint8_t out[WG_KEY_LEN]);
+int __wrap_key_read_file(const char *path, const char *field, uint8_t out[WG_KEY_LEN])
+{
+	memset(out, 0x42, WG_KEY_LEN);
+	return 0;
+}
+
+static int fake_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
+{
+	int r = change("create");
+
+	if (r == 0)
+		device_exists = true;
+	else
+		error_report(r, CNI_ERR_IO, "fake create");
+	return r;
+}
+
+static int fake_destroy(struct wgdev *dev)
+{
+	note("destroy");
+	return 0;
+}
+
+static const struct wgdev_ops fake_ops = {
+	.name = "fake", .kind = BACKEND_KERNEL, .create = fake_create, .destroy = fake_destroy,
+};
+
+const struct wgdev_ops *__wrap_wgdev_select(enum backend_kind kind, const char *impl);
+const struct wgdev_ops *__wrap_wgdev_select(enum backend_kind kind, const char *impl)
+{
+	return &fake_ops;
+}
+
+static char state_dir[64];
+
+static int setup(void **unused)
+{
+	snprintf(state_dir, sizeof(state_dir), "/tmp/wgcni-test-attach-%d", (int)getpid());
+	state_set_dir(state_dir);
+	n_trace = 0;
+	changes = 0;
+	device_exists = false;
+	error_clear();
+	return 0;
+}
+
+static int teardown(void **unused)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", state_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct cidr addresses[2];
+static struct cidr allowed[2];
+static struct peer_conf peer = { .allowed_ips = allowed, .n_allowed_ips = 2 };
+static struct netconf conf = {
+	.cni_version = "1.0.0", .name = "wgtest", .private_key_file = "/k",
+	.addresses = addresses, .n_addresses = 2, .mtu = 1420, .peers = &peer, .n_peers = 1,
+	.kill_switch = true,
+};
+static const struct attach_request request = {
+	.conf = &conf, .container_id = "c0ffee", .netns_path = "/run/netns/x", .ifname = "eth0",
+};
+
+static void init_conf(void)
+{
+	assert_int_equal(cidr_parse("10.64.0.2/32", &addresses[0]), 0);
+	assert_int_equal(cidr_parse("fc00:bbbb::2/128", &addresses[1]), 0);
+	assert_int_equal(cidr_parse("0.0.0.0/0", &allowed[0]), 0);
+	assert_int_equal(cidr_parse("::/0", &allowed[1]), 0);
+	memset(peer.public_key, 0x11, WG_KEY_LEN);
+}
+
+static void assert_trace(const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n && i < n_trace; i++)
+		assert_string_equal(trace[i], want[i]);
+	assert_int_equal(n_trace, n);
+}
+
+static void add_orders_kill_switch_first(void **unused)
+{
+	static const char *const want[] = {
+		"getlink", "nft-apply", "create", "getlink", "addr", "addr", "up", "route", "route",
+	};
+	struct cni_result *result = cni_result_new();
+	struct attachment rec;
+
+	init_conf();
+	fail_at = 0;
+	assert_int_equal(attach_add(&request, result), 0);
+	assert_trace(want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(result->n_interfaces, 1);
+	assert_string_equal(result->interfaces[0].name, "eth0");
+	assert_string_equal(result->interfaces[0].mac, "00:00:00:00:00:00");
+	assert_int_equal(result->n_ips, 2);
+	assert_int_equal(result->n_routes, 2);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+	assert_int_equal(rec.backend, BACKEND_KERNEL);
+	cni_result_free(result);
+}
+
+/* Fail each changing step in turn: everything before it is undone, newest first. */
+static void add_rolls_back_each_step(void **unused)
+{
+	static const char *const undo_device[] = { "destroy", "dellink", "nft-remove" };
+	static const char *const undo_table[] = { "nft-remove" };
+	struct attachment rec;
+
+	init_conf();
+	for (fail_at = 1; fail_at <= 7; fail_at++) {
+		struct cni_result *result = cni_result_new();
+		size_t before;
+
+		setup(NULL);
+		assert_int_not_equal(attach_add(&request, result), 0);
+		assert_true(error_recorded());
+		/* The first failure's report survives the rollback. */
+		assert_non_null(strstr(error_message(), fail_at == 2 ? "fake create" : "Input/output error"));
+		before = (size_t)changes;
+		if (fail_at == 1) {
+			assert_int_equal(n_trace, 2);
+		} else if (fail_at == 2) {
+			assert_int_equal(n_trace, before + 1 + 1);
+			assert_string_equal(trace[n_trace - 1], undo_table[0]);
+		} else {
+			for (size_t i = 0; i < 3; i++)
+				assert_string_equal(trace[n_trace - 3 + i], undo_device[i]);
+		}
+		assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+		cni_result_free(result);
+	}
+}
+
+/* A refused key claim changes nothing in the kernel. */
+static void add_refuses_key_in_use(void **unused)
+{
+	struct attach_request other = request;
+	struct cni_result *a = cni_result_new(), *b = cni_result_new();
+
+	init_conf();
+	fail_at = 0;
+	assert_int_equal(attach_add(&request, a), 0);
+	other.container_id = "beef";
+	n_trace = 0;
+	device_exists = false; /* another container's namespace */
+	assert_int_equal(attach_add(&other, b), -EBUSY);
+	assert_non_null(strstr(error_message(), "in use by container c0ffee"));
+	assert_int_equal(n_trace, 1); /* only the ifname lookup */
+	cni_result_free(a);
+	cni_result_free(b);
+}
+
+int main(void)
+{
+	/* ADD writes sysctls in "the container": keep them off the machine's namespace. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		perror("test-attach: unshare(CLONE_NEWNET) needs root");
+		return 1;
+	}
+
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(add_orders_kill_switch_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_rolls_back_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_refuses_key_in_use, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
