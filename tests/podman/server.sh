@@ -7,7 +7,7 @@
 #   +----------------------------------------+     +-------------------------------+
 #   | wireguard-go wgsPID  (UDP 127.0.0.1:P) |     | wgsPID 10.64.0.1/24           |
 #   |   its TUN was moved into wgt-PID-srv --+---->|        fc00:bbbb::1/64        |
-#   | plugin's wireguard-go wgc<hex> --------+--.  | busybox httpd 10.64.0.1:80    |
+#   | plugin's wireguard-go wgc<hex> --------+--.  | busybox httpd :80 (v4 and v6)|
 #   |   its TUN is the container's eth0      |  |  +-------------------------------+
 #   |                                        |  |  container (podman --network NET)
 #   | wgtPIDh 198.18.0.1/24, 2001:db8:18::1  |  '->| eth0 10.64.0.2/32 fc00:bbbb::2  |
@@ -110,7 +110,7 @@ wgt_server_start() {
 
 	mkdir -p "$WGT_DIR/www"
 	echo "$WGT_TOKEN" >"$WGT_DIR/www/index.html"
-	ip netns exec "$WGT_SRV_NS" busybox httpd -f -p "$WGT_SRV_V4:80" -h "$WGT_DIR/www" \
+	ip netns exec "$WGT_SRV_NS" busybox httpd -f -p 80 -h "$WGT_DIR/www" \
 		</dev/null >"$WGT_DIR/httpd-srv.log" 2>&1 &
 	WGT_HTTPD_PID=$!
 	wgt_wait_listen "$WGT_SRV_NS" ":80" || { echo "httpd in $WGT_SRV_NS did not start" >&2; return 1; }

@@ -31,9 +31,9 @@ module_order=()              # names, dependencies first
 declare -A module_file=()
 
 add_binary() {
-	local name=$1 host
-	host=$(type -P "$name") || return 1
-	bin_dest[$(readlink -f "$host")]=$(readlink -f "$host")
+	local host
+	host=$(type -P "$1") || return 1
+	bin_dest[$(readlink -f "$host")]=$1
 }
 
 add_libraries() {
@@ -121,7 +121,7 @@ install_file() {
 }
 
 populate() {
-	local file applet name
+	local file applet name dir
 	mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,proc,sys,dev,run,tmp,root,etc/wgcni-vm,var,wgcni/build}
 	# merged /usr, as on the host, so ldd's /lib/... and /lib64/... paths land in /usr.
 	ln -s usr/bin "$root/bin"
@@ -130,18 +130,23 @@ populate() {
 	ln -s usr/lib64 "$root/lib64"
 	ln -s /run "$root/var/run"
 	for file in "${!bin_dest[@]}"; do
-		install_file "$file" "${bin_dest[$file]}"
+		install_file "$file" "$file"
+		# Every name the host has for it (iproute2: /usr/sbin/ip -> /bin/ip).
+		name=${bin_dest[$file]}
+		for dir in /usr/bin /usr/sbin; do
+			if [[ -e "$dir/$name" && ! -e "$root$dir/$name" ]]; then
+				ln -s "$file" "$root$dir/$name"
+			fi
+		done
 	done
 	for file in "${!lib_seen[@]}"; do
 		install_file "$file" "$file"
 	done
 	# Applets only where no real binary sits: busybox ip cannot make a wireguard link.
 	for applet in $(busybox --list-full); do
-		[[ -e "$root/$applet" || -L "$root/$applet" ]] && continue
-		name=$(basename "$applet")
+		name=${applet##*/}
 		[[ -e "$root/usr/bin/$name" || -e "$root/usr/sbin/$name" ]] && continue
-		mkdir -p "$root/$(dirname "$applet")"
-		ln -s /usr/bin/busybox "$root/$applet"
+		ln -s /usr/bin/busybox "$root/usr/${applet#usr/}"
 	done
 	ln -sf bash "$root/usr/bin/sh"
 	populate_modules
