@@ -1,2 +1,184 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <stddef.h>
+/*
+ * Installing and removing the kill switch: each is one nftables transaction,
+ * built here into a buffer and handed to nl_batch(), which reads every ACK.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "nft_ruleset.h"
+
+/*
+ * libnftnl writes a whole message before the batch can tell it ran past its
+ * limit, so the batch stops this far short of the buffer's end. The largest
+ * message the kill switch builds (a rule of six expressions) is under 400 bytes.
+ */
+#define NFT_MESSAGE_MAX 2048
+#define NFT_BATCH_SIZE (32 * 1024)
+
+void nft_table_name(const char *tunnel_ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "wgcni-%s", tunnel_ifname);
+}
+
+static int batch_next(struct mnl_nlmsg_batch *batch)
+{
+	return mnl_nlmsg_batch_next(batch) ? 0 : -ENOSPC;
+}
+
+static struct nlmsghdr *batch_header(struct mnl_nlmsg_batch *batch, uint16_t type,
+				     uint16_t flags, uint32_t *seq)
+{
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(batch), type, NFPROTO_INET,
+				     flags | NLM_F_ACK, (*seq)++);
+}
+
+static int batch_table(struct mnl_nlmsg_batch *batch, uint16_t type, uint16_t flags,
+		       uint32_t *seq, const struct nftnl_table *table)
+{
+	nftnl_table_nlmsg_build_payload(batch_header(batch, type, flags, seq), table);
+	return batch_next(batch);
+}
+
+struct rule_writer {
+	struct mnl_nlmsg_batch *batch;
+	uint32_t *seq;
+	int err;
+};
+
+static int batch_rule(struct nftnl_rule *rule, void *data)
+{
+	struct rule_writer *w = data;
+	struct nlmsghdr *nlh = batch_header(w->batch, NFT_MSG_NEWRULE,
+					    NLM_F_CREATE | NLM_F_APPEND, w->seq);
+
+	nftnl_rule_nlmsg_build_payload(nlh, rule);
+	w->err = batch_next(w->batch);
+	return w->err;
+}
+
+static int batch_chain(struct mnl_nlmsg_batch *batch, uint32_t *seq, struct nftnl_chain *chain)
+{
+	struct nlmsghdr *nlh = batch_header(batch, NFT_MSG_NEWCHAIN, NLM_F_CREATE, seq);
+
+	nftnl_chain_nlmsg_build_payload(nlh, chain);
+	return batch_next(batch);
+}
+
+/*
+ * NEWTABLE, DELTABLE, NEWTABLE: the first creates the table if it is missing
+ * so that the delete cannot fail, the delete takes any old chains and rules
+ * with it, and the kernel commits the whole batch or none of it, so the
+ * namespace is never without a kill switch, not even between old and new.
+ */
+static int batch_ruleset(struct mnl_nlmsg_batch *batch, uint32_t *seq, struct nft_ruleset *rs)
+{
+	struct rule_writer w = { .batch = batch, .seq = seq };
+	int r;
+
+	r = batch_table(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq, rs->table);
+	if (r == 0)
+		r = batch_table(batch, NFT_MSG_DELTABLE, 0, seq, rs->table);
+	if (r == 0)
+		r = batch_table(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq, rs->table);
+	for (size_t i = 0; r == 0 && i < rs->n_chains; i++)
+		r = batch_chain(batch, seq, rs->chains[i]);
+	for (size_t i = 0; r == 0 && i < rs->n_chains; i++) {
+		nftnl_rule_foreach(rs->chains[i], batch_rule, &w);
+		r = w.err;
+	}
+	return r;
+}
+
+/* Wraps fill() in BATCH_BEGIN/END; returns the batch's length or -errno. */
+static int batch_build(void *buf, size_t size, uint32_t seq, struct nft_ruleset *rs,
+		       int (*fill)(struct mnl_nlmsg_batch *, uint32_t *, struct nft_ruleset *))
+{
+	struct mnl_nlmsg_batch *batch;
+	int len, r;
+
+	if (size < 2 * NFT_MESSAGE_MAX)
+		return -ENOSPC;
+	/* libmnl 1.0.4 leaves attribute padding as it finds it: no stale bytes to the kernel. */
+	memset(buf, 0, size);
+	batch = mnl_nlmsg_batch_start(buf, size - NFT_MESSAGE_MAX);
+	if (!batch)
+		return -ENOMEM;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(batch), seq++);
+	r = batch_next(batch);
+	if (r == 0)
+		r = fill(batch, &seq, rs);
+	if (r == 0) {
+		nftnl_batch_end(mnl_nlmsg_batch_current(batch), seq++);
+		r = batch_next(batch);
+	}
+	len = mnl_nlmsg_batch_size(batch);
+	mnl_nlmsg_batch_stop(batch);
+	return r < 0 ? r : len;
+}
+
+int nft_killswitch_build(void *buf, size_t size, uint32_t seq, const struct killswitch *ks)
+{
+	_cleanup_(nft_ruleset_free) struct nft_ruleset rs = { 0 };
+	int r;
+
+	r = nft_ruleset_build(ks, &rs);
+	if (r < 0)
+		return r;
+	return batch_build(buf, size, seq, &rs, batch_ruleset);
+}
+
+int nft_killswitch_apply(struct nl_sock *nft, const struct killswitch *ks)
+{
+	_cleanup_free_ void *buf = malloc(NFT_BATCH_SIZE);
+	char table[NFT_TABLE_NAME_LEN];
+	int len, r;
+
+	if (!buf)
+		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "building the kill switch");
+	len = nft_killswitch_build(buf, NFT_BATCH_SIZE, nl_next_seq(nft), ks);
+	if (len < 0)
+		return error_report(len, CNI_ERR_INTERNAL, "building the kill switch");
+	nft_table_name(ks->tunnel_ifname, table, sizeof(table));
+	r = nl_batch(nft, buf, len);
+	if (r < 0)
+		return error_report(r, CNI_ERR_IO, "installing kill switch table %s", table);
+	return 0;
+}
+
+static int batch_delete(struct mnl_nlmsg_batch *batch, uint32_t *seq, struct nft_ruleset *rs)
+{
+	return batch_table(batch, NFT_MSG_DELTABLE, 0, seq, rs->table);
+}
+
+int nft_killswitch_remove(struct nl_sock *nft, const char *tunnel_ifname)
+{
+	_cleanup_(nft_ruleset_free) struct nft_ruleset rs = { 0 };
+	const struct killswitch ks = { .tunnel_ifname = tunnel_ifname };
+	char buf[2 * NFT_MESSAGE_MAX];
+	int len, r;
+
+	r = nft_ruleset_build(&ks, &rs);
+	if (r < 0)
+		return error_report(r, CNI_ERR_INTERNAL, "removing the kill switch");
+	len = batch_build(buf, sizeof(buf), nl_next_seq(nft), &rs, batch_delete);
+	if (len < 0)
+		return error_report(len, CNI_ERR_INTERNAL, "removing kill switch table %s",
+				    nftnl_table_get_str(rs.table, NFTNL_TABLE_NAME));
+	r = nl_batch(nft, buf, len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return error_report(r, CNI_ERR_IO, "removing kill switch table %s",
+				    nftnl_table_get_str(rs.table, NFTNL_TABLE_NAME));
+	return 0;
+}

@@ -14,6 +14,8 @@
 #include "nft.h"
 
 #define NFT_RULESET_MAX_CHAINS 8
+/* "wgcni-" and an interface name (IFNAMSIZ, terminator included). */
+#define NFT_TABLE_NAME_LEN (6 + 16)
 
 struct nft_ruleset {
 	struct nftnl_table *table;

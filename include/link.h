@@ -29,6 +29,11 @@ int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *
 /* Fill info for `ifname`; -ENODEV when there is none. */
 int link_get(struct nl_sock *s, const char *ifname, struct link_info *out);
 
+/* The name of ifindex as seen through s; -ENODEV when there is none. Reports nothing. */
+int link_get_name(struct nl_sock *s, int ifindex, char name[IFNAMSIZ]);
+/* For error messages: the name of ifindex, or "interface #7" when it cannot be read. */
+void link_describe(struct nl_sock *s, int ifindex, char *out, size_t len);
+
 int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu);
 int link_set_up(struct nl_sock *s, int ifindex);
 int link_set_down(struct nl_sock *s, int ifindex);
@@ -41,3 +46,4 @@ struct nlmsghdr *link_build_create_wireguard(void *buf, uint32_t seq, int netns_
 					     const char *ifname, uint32_t mtu);
 struct nlmsghdr *link_build_move(void *buf, uint32_t seq, int ifindex, int netns_fd,
 				 const char *new_name);
+struct nlmsghdr *link_build_delete(void *buf, uint32_t seq, const char *ifname);

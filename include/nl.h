@@ -31,7 +31,9 @@ uint32_t nl_next_seq(struct nl_sock *s);
 /*
  * Send one request (NLM_F_ACK is added) and read until its ACK, error or
  * NLMSG_DONE, calling cb (may be NULL) for every data message. Returns 0,
- * the kernel's negative errno, or the callback's negative return.
+ * the kernel's negative errno, or the callback's negative return
+ * (MNL_CB_ERROR counts as -errno). The whole reply is read even when the
+ * callback fails or stops, so the socket is ready for the next request.
  */
 int nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 

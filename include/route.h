@@ -33,3 +33,4 @@ int rule_del(struct nl_sock *s, const struct rule *r);
 struct nlmsghdr *addr_build_add(void *buf, uint32_t seq, int ifindex, const struct cidr *addr);
 struct nlmsghdr *route_build(void *buf, uint32_t seq, uint16_t type, int ifindex,
 			     const struct cidr *dst, uint32_t table);
+struct nlmsghdr *rule_build(void *buf, uint32_t seq, uint16_t type, const struct rule *r);

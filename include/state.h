@@ -15,6 +15,9 @@
 
 #define STATE_DIR "/run/wgcni"
 
+/* Use `dir` instead of STATE_DIR from now on (tests); the string is copied. */
+void state_set_dir(const char *dir);
+
 struct attachment {
 	char network[256];
 	char container_id[256];

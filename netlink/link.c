@@ -62,7 +62,7 @@ static int check_name(const char *ifname)
 
 int link_create_wireguard(struct nl_sock *host, int netns_fd, const char *ifname, uint32_t mtu)
 {
-	uint8_t buf[NL_MSG_MAX];
+	uint8_t buf[NL_MSG_MAX] = { 0 };
 	int r = check_name(ifname);
 
 	if (r < 0)
@@ -79,7 +79,7 @@ int link_create_wireguard(struct nl_sock *host, int netns_fd, const char *ifname
 
 int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *new_name)
 {
-	uint8_t buf[NL_MSG_MAX];
+	uint8_t buf[NL_MSG_MAX] = { 0 };
 	struct link_info info;
 	int r;
 
@@ -97,4 +97,198 @@ int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *
 		return error_report(r, CNI_ERR_IO, "moving %s into the container namespace as %s",
 				    name, new_name ? new_name : name);
 	return 0;
+}
+
+struct link_reply {
+	struct link_info *info;
+	char name[IFNAMSIZ];
+};
+
+static int copy_string(const struct nlattr *attr, char *out, size_t size)
+{
+	uint16_t len;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	len = mnl_attr_get_payload_len(attr);
+	if (len > size) {
+		errno = ERANGE;
+		return MNL_CB_ERROR;
+	}
+	memcpy(out, mnl_attr_get_str(attr), len);
+	return MNL_CB_OK;
+}
+
+static int linkinfo_attr(const struct nlattr *attr, void *data)
+{
+	struct link_info *info = data;
+
+	if (mnl_attr_get_type(attr) != IFLA_INFO_KIND)
+		return MNL_CB_OK;
+	return copy_string(attr, info->kind, sizeof(info->kind));
+}
+
+static int link_attr(const struct nlattr *attr, void *data)
+{
+	struct link_reply *reply = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		return copy_string(attr, reply->name, sizeof(reply->name));
+	case IFLA_MTU:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		reply->info->mtu = mnl_attr_get_u32(attr);
+		return MNL_CB_OK;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+			return MNL_CB_ERROR;
+		return mnl_attr_parse_nested(attr, linkinfo_attr, reply->info);
+	default:
+		return MNL_CB_OK;
+	}
+}
+
+static int link_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_reply *reply = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	memset(reply->info, 0, sizeof(*reply->info));
+	memset(reply->name, 0, sizeof(reply->name));
+	reply->info->index = ifi->ifi_index;
+	reply->info->flags = ifi->ifi_flags;
+	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr, reply);
+}
+
+/* One RTM_GETLINK by name (ifindex 0) or by index. */
+static int link_query(struct nl_sock *s, const char *ifname, int ifindex, struct link_info *info,
+		      char name[IFNAMSIZ])
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = put_link_header(buf, RTM_GETLINK, 0, nl_next_seq(s), ifindex);
+	struct link_reply reply = { .info = info };
+	int r;
+
+	if (ifname)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	/* Statistics and VF details are of no use here and make replies large. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	info->index = 0;
+	r = nl_request(s, nlh, link_reply_cb, &reply);
+	if (r < 0)
+		return r;
+	if (info->index <= 0)
+		return -ENODEV;
+	if (name)
+		memcpy(name, reply.name, IFNAMSIZ);
+	return 0;
+}
+
+int link_get(struct nl_sock *s, const char *ifname, struct link_info *out)
+{
+	int r = check_name(ifname);
+
+	if (r < 0)
+		return r;
+	r = link_query(s, ifname, 0, out, NULL);
+	/* Absence is an answer, not a failure: callers probe with this. */
+	if (r < 0 && r != -ENODEV)
+		return error_report(r, CNI_ERR_IO, "reading link %s", ifname);
+	return r;
+}
+
+int link_get_name(struct nl_sock *s, int ifindex, char name[IFNAMSIZ])
+{
+	struct link_info info;
+
+	return link_query(s, NULL, ifindex, &info, name);
+}
+
+void link_describe(struct nl_sock *s, int ifindex, char *out, size_t len)
+{
+	char name[IFNAMSIZ];
+
+	if (link_get_name(s, ifindex, name) == 0 && name[0])
+		snprintf(out, len, "%s", name);
+	else
+		snprintf(out, len, "interface #%d", ifindex);
+}
+
+static int link_change(struct nl_sock *s, int ifindex, unsigned flags, unsigned change,
+		       uint32_t mtu)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = put_link_header(buf, RTM_NEWLINK, 0, nl_next_seq(s), ifindex);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = change;
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nl_request(s, nlh, NULL, NULL);
+}
+
+int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu)
+{
+	char name[IFNAMSIZ + 16];
+	int r = mtu ? link_change(s, ifindex, 0, 0, mtu) : -EINVAL;
+
+	if (r < 0) {
+		link_describe(s, ifindex, name, sizeof(name));
+		return error_report(r, CNI_ERR_IO, "setting MTU %u on %s", mtu, name);
+	}
+	return 0;
+}
+
+int link_set_up(struct nl_sock *s, int ifindex)
+{
+	char name[IFNAMSIZ + 16];
+	int r = link_change(s, ifindex, IFF_UP, IFF_UP, 0);
+
+	if (r < 0) {
+		link_describe(s, ifindex, name, sizeof(name));
+		return error_report(r, CNI_ERR_IO, "bringing %s up", name);
+	}
+	return 0;
+}
+
+int link_set_down(struct nl_sock *s, int ifindex)
+{
+	char name[IFNAMSIZ + 16];
+	int r = link_change(s, ifindex, 0, IFF_UP, 0);
+
+	if (r < 0) {
+		link_describe(s, ifindex, name, sizeof(name));
+		return error_report(r, CNI_ERR_IO, "bringing %s down", name);
+	}
+	return 0;
+}
+
+struct nlmsghdr *link_build_delete(void *buf, uint32_t seq, const char *ifname)
+{
+	struct nlmsghdr *nlh = put_link_header(buf, RTM_DELLINK, 0, seq, 0);
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return nlh;
+}
+
+int link_delete(struct nl_sock *s, const char *ifname)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	int r = check_name(ifname);
+
+	if (r < 0)
+		return r;
+	r = nl_request(s, link_build_delete(buf, nl_next_seq(s), ifname), NULL, NULL);
+	/* Already gone is what DEL wants; the caller decides whether it is news. */
+	if (r < 0 && r != -ENODEV)
+		return error_report(r, CNI_ERR_IO, "deleting link %s", ifname);
+	return r;
 }

@@ -112,6 +112,20 @@ static int request_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int request_error(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
 /* A dump that fails part way ends with NLMSG_DONE carrying the error. */
 static int request_done(const struct nlmsghdr *nlh, void *data)
 {
@@ -139,7 +153,11 @@ static ssize_t recv_some(struct nl_sock *s, uint8_t *buf)
 
 int nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
-	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_DONE] = request_done };
+	/* Given a table, libmnl calls only what it holds: ERROR must be in it too. */
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = request_error,
+		[NLMSG_DONE] = request_done,
+	};
 	_cleanup_recv_buf_ uint8_t *buf = NULL;
 	struct request rq = { .cb = cb, .data = data };
 	int r;
@@ -215,10 +233,30 @@ static void batch_read_acks(struct batch_acks *acks, const uint8_t *buf, size_t 
 }
 
 /*
+ * Every acknowledgement of a batch is queued at once, each in its own skb
+ * costing about a kilobyte of receive buffer: without room for all of them
+ * the kernel drops some (ENOBUFS) and we would wait for them forever.
+ */
+static void batch_reserve(struct nl_sock *s, size_t acks)
+{
+	int fd = mnl_socket_get_fd(s->mnl), have = 0, want;
+	socklen_t len = sizeof(have);
+
+	if (acks > 1 << 20)
+		acks = 1 << 20;
+	want = (int)(acks * 1024);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &len) == 0 && have >= want)
+		return;
+	/* FORCE passes net.core.rmem_max and needs CAP_NET_ADMIN, which we have. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+}
+
+/*
  * nfnetlink processes the whole batch inside sendmsg and queues every
  * acknowledgement before it returns; so once the counted ACKs are in (or the
  * batch was refused), whatever else is queued belongs to this batch too and
- * is drained without waiting.
+ * is drained without waiting, leaving the socket clean for the next request.
  */
 int nl_batch(struct nl_sock *s, const void *batch, size_t len)
 {
@@ -234,22 +272,26 @@ int nl_batch(struct nl_sock *s, const void *batch, size_t len)
 	buf = malloc(NL_RECV_SIZE);
 	if (!buf)
 		return -ENOMEM;
+	batch_reserve(s, acks.expected);
 	if (mnl_socket_sendto(s->mnl, batch, len) < 0)
 		return -errno;
 
 	while (acks.received < acks.expected && !acks.aborted) {
 		ssize_t n = recv_some(s, buf);
 
-		if (n < 0)
-			return (int)n;
+		if (n < 0) {
+			acks.first_err = acks.first_err ? acks.first_err : (int)n;
+			break;
+		}
 		batch_read_acks(&acks, buf, (size_t)n);
 	}
 	while (poll(&pfd, 1, 0) > 0) {
 		ssize_t n = recv_some(s, buf);
 
-		if (n < 0)
+		if (n < 0 && n != -ENOBUFS)
 			break;
-		batch_read_acks(&acks, buf, (size_t)n);
+		if (n > 0)
+			batch_read_acks(&acks, buf, (size_t)n);
 	}
 	return acks.first_err;
 }
@@ -277,7 +319,7 @@ static int family_reply(const struct nlmsghdr *nlh, void *data)
 
 int nl_genl_family(struct nl_sock *genl, const char *name, uint16_t *id)
 {
-	uint8_t buf[NL_MSG_MAX];
+	uint8_t buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 	uint16_t found = 0;

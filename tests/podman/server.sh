@@ -50,10 +50,10 @@ wgt_pid_gone() {
 
 # Stop a process we started: SIGTERM, up to 3 s, then SIGKILL; reap it if it is our child.
 wgt_stop_pid() {
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		wgt_pid_gone "$pid" && break
 		sleep 0.1
 	done
@@ -76,7 +76,7 @@ wgt_keypair() {
 # wgt_server_start CLIENT_PUBLIC_KEY
 # Sets WGT_SRV_PORT (UDP on the host), WGT_SRV_PUBKEY and WGT_TOKEN (the page body).
 wgt_server_start() {
-	local client_pub=$1 i
+	local client_pub=$1
 	wgt_workdir
 	wgt_keypair "$WGT_DIR" server
 	WGT_SRV_PUBKEY=$(cat "$WGT_DIR/server.pub")
@@ -87,7 +87,7 @@ wgt_server_start() {
 	# Foreground mode: the only value that does not make wireguard-go re-exec itself.
 	WG_PROCESS_FOREGROUND=1 wireguard-go "$WGT_SRV_IF" </dev/null >"$WGT_DIR/wg-server.log" 2>&1 &
 	WGT_SRV_PID=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ -S "/var/run/wireguard/$WGT_SRV_IF.sock" ] && break
 		sleep 0.1
 	done
@@ -101,7 +101,7 @@ wgt_server_start() {
 	ip -n "$WGT_SRV_NS" link set "$WGT_SRV_IF" up
 	# wireguard-go notices "up" across namespaces by polling its TUN (about once a second).
 	WGT_SRV_PORT=0
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		WGT_SRV_PORT=$(wg show "$WGT_SRV_IF" listen-port 2>/dev/null || echo 0)
 		[ "${WGT_SRV_PORT:-0}" != 0 ] && break
 		sleep 0.1
@@ -129,8 +129,8 @@ wgt_server_stop() {
 
 # wgt_wait_listen NS :PORT -- until a TCP listener on that port exists in NS (up to 5 s).
 wgt_wait_listen() {
-	local ns=$1 port=$2 i
-	for i in $(seq 50); do
+	local ns=$1 port=$2
+	for _ in $(seq 50); do
 		ip netns exec "$ns" ss -Htln 2>/dev/null | awk '{print $4}' | grep -q "$port\$" && return 0
 		sleep 0.1
 	done

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # /init of the test guest (busybox sh). Sets up the mounts a container host has, loads
 # WireGuard and the netfilter modules, runs /test.sh (or the base64 command given as
@@ -14,6 +14,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
+# What udev would add: bash's process substitution needs /dev/fd.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
@@ -38,17 +43,17 @@ if [ ! -f /test.sh ]; then
 	done
 fi
 
-read -r uptime idle < /proc/uptime
+read -r uptime _ < /proc/uptime
 echo "VM-BOOTED: ${uptime}s after kernel start"
 if [ -f /test.sh ]; then
-	cd /wgcni
+	cd /wgcni || cd /
 	/bin/bash /test.sh < /dev/null
 	rc=$?
 else
 	echo "init: no /test.sh and no wgcni.cmd= on the kernel command line"
 	rc=127
 fi
-read -r uptime idle < /proc/uptime
+read -r uptime _ < /proc/uptime
 echo "VM-FINISHED: ${uptime}s after kernel start"
 echo "VM-RESULT: rc=$rc"
 sync

@@ -21,9 +21,9 @@ vm_kernel_version() {
 		echo "$WGCNI_VM_KERNEL_VERSION"
 		return
 	fi
-	for image in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+	for image in $(printf '%s\n' /boot/vmlinuz-* | sort -V -r); do
 		version=${image#/boot/vmlinuz-}
-		if [[ -d /lib/modules/$version ]]; then
+		if [[ -f "$image" && -d /lib/modules/$version ]]; then
 			echo "$version"
 			return
 		fi
