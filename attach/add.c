@@ -128,9 +128,12 @@ static int add_addresses_and_routes(struct add_job *job, int ifindex)
 					    job->req->ifname);
 		}
 	}
+	r = link_set_no_ipv6_ll(job->ctx.ctr_rtnl, ifindex);
+	if (r < 0)
+		return r;
 	r = link_set_up(job->ctx.ctr_rtnl, ifindex);
 	if (r < 0)
-		return error_report(r, CNI_ERR_IO, "bringing %s up", job->req->ifname);
+		return r;
 	for (size_t p = 0; p < conf->n_peers; p++) {
 		for (size_t i = 0; i < conf->peers[p].n_allowed_ips; i++) {
 			const struct cidr *dst = &conf->peers[p].allowed_ips[i];
@@ -272,6 +275,7 @@ static int prepare(struct add_job *job)
 	job->rec.backend = ops->kind;
 	job->rec.kill_switch = req->conf->kill_switch;
 	attach_wgdev_from_record(&job->dev, &job->rec, &job->ctx);
+	job->dev.ops = ops;
 	job->dev.implementation = req->conf->userspace_implementation;
 	if (ops->kind == BACKEND_USERSPACE)
 		job->dev.implementation = wgdev_userspace_find(req->conf->userspace_implementation);

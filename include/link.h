@@ -36,6 +36,8 @@ void link_describe(struct nl_sock *s, int ifindex, char *out, size_t len);
 
 int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu);
 int link_set_up(struct nl_sock *s, int ifindex);
+/* Before up: no IPv6 link-local address (IN6_ADDR_GEN_MODE_NONE). */
+int link_set_no_ipv6_ll(struct nl_sock *s, int ifindex);
 int link_set_down(struct nl_sock *s, int ifindex);
 
 /* Delete by name; -ENODEV when it is already gone. */

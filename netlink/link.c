@@ -4,6 +4,7 @@
 #include <string.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <netinet/in.h>
 
 #include "error.h"
 #include "link.h"
@@ -243,6 +244,29 @@ int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu)
 	if (r < 0) {
 		link_describe(s, ifindex, name, sizeof(name));
 		return error_report(r, CNI_ERR_IO, "setting MTU %u on %s", mtu, name);
+	}
+	return 0;
+}
+
+/* The tunnel is layer 3 with no neighbours: no link-local address, no router solicitation. */
+int link_set_no_ipv6_ll(struct nl_sock *s, int ifindex)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = put_link_header(buf, RTM_NEWLINK, 0, nl_next_seq(s), ifindex);
+	struct nlattr *af_spec, *inet6;
+	char name[IFNAMSIZ + 16];
+	int r;
+
+	af_spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, af_spec);
+	r = nl_request(s, nlh, NULL, NULL);
+	/* IPv6 disabled in the namespace: there is nothing to switch off. */
+	if (r < 0 && r != -EAFNOSUPPORT) {
+		link_describe(s, ifindex, name, sizeof(name));
+		return error_report(r, CNI_ERR_IO, "turning off IPv6 link-local addresses on %s", name);
 	}
 	return 0;
 }

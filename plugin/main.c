@@ -39,14 +39,14 @@ static char *read_stdin(size_t *len)
 	while (buf) {
 		ssize_t n;
 
+		if (used > STDIN_LIMIT) {
+			error_report(0, CNI_ERR_DECODE, "configuration on stdin is larger than 1 MiB");
+			free(buf);
+			return NULL;
+		}
 		if (used == size) {
 			char *bigger;
 
-			if (size > STDIN_LIMIT) {
-				error_report(0, CNI_ERR_DECODE, "configuration on stdin is larger than 1 MiB");
-				free(buf);
-				return NULL;
-			}
 			bigger = realloc(buf, size * 2 + 1);
 			if (!bigger)
 				break;

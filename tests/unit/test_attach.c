@@ -51,7 +51,9 @@ static int change(const char *what)
 	return 0;
 }
 
-static struct nl_sock *fake_sock = (struct nl_sock *)&fake_sock;
+/* Room for the real struct: nl_next_seq() writes into it. */
+static uint64_t fake_storage[16];
+#define fake_sock ((struct nl_sock *)fake_storage)
 
 int __wrap_nl_open(int protocol, struct nl_sock **out);
 int __wrap_nl_open(int protocol, struct nl_sock **out)
@@ -88,8 +90,11 @@ int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void
 		return device_exists ? reply_link(cb, data) : -ENODEV;
 	case RTM_NEWADDR:
 		return change("addr");
-	case RTM_NEWLINK:
-		return change("up");
+	case RTM_NEWLINK: {
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(req);
+
+		return change(ifi->ifi_change & IFF_UP ? "up" : "no-ll");
+	}
 	case RTM_NEWROUTE:
 		return change("route");
 	case RTM_DELLINK:
@@ -216,7 +221,8 @@ static void assert_trace(const char *const *want, size_t n)
 static void add_orders_kill_switch_first(void **unused)
 {
 	static const char *const want[] = {
-		"getlink", "nft-apply", "create", "getlink", "addr", "addr", "up", "route", "route",
+		"getlink", "nft-apply", "create", "getlink", "addr", "addr", "no-ll", "up", "route",
+		"route",
 	};
 	struct cni_result *result = cni_result_new();
 	struct attachment rec;
@@ -243,7 +249,7 @@ static void add_rolls_back_each_step(void **unused)
 	struct attachment rec;
 
 	init_conf();
-	for (fail_at = 1; fail_at <= 7; fail_at++) {
+	for (fail_at = 1; fail_at <= 8; fail_at++) {
 		struct cni_result *result = cni_result_new();
 		size_t before;
 
