@@ -5,8 +5,10 @@
 # of the tunnel, and nothing else: a "LAN" next door that the host itself can reach never
 # sees a packet from it.
 #
-#   bash scripts/demo.sh            (root; the plugin installed in /usr/lib/cni)
-#   WGCNI_CNI_DIR=DIR bash scripts/demo.sh
+#   bash scripts/demo.sh              (root: installs packages, builds, installs the
+#                                      plugin in /usr/lib/cni, then runs the demo)
+#   bash scripts/demo.sh --no-build   (use the plugin already installed)
+#   WGCNI_CNI_DIR=DIR bash scripts/demo.sh --no-build
 #
 # Everything the demo creates goes away when it exits (the busybox image stays).
 set -u
@@ -46,6 +48,14 @@ cleanup() {
 }
 
 [ "$(id -u)" = 0 ] || die "please run as root (rootful podman and network namespaces)"
+if [ "${1:-}" != --no-build ]; then
+	step "Installing packages, building wgcni and installing the plugin"
+	bash "$src/scripts/deps.sh" --demo || die "installing packages failed"
+	[ -d "$src/build" ] || meson setup "$src/build" >/dev/null || die "meson setup failed"
+	ninja -C "$src/build" >/dev/null || die "the build failed"
+	meson install -C "$src/build" --quiet || die "installing the plugin failed"
+	good "plugin installed in /usr/lib/cni/wireguard"
+fi
 [ -x "$plugin_dir/wireguard" ] ||
 	die "no plugin at $plugin_dir/wireguard: run 'ninja -C build install' (or set WGCNI_CNI_DIR)"
 for tool in podman wireguard-go wg nft busybox; do

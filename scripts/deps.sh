@@ -4,10 +4,10 @@
 set -euo pipefail
 
 build=(meson ninja-build pkg-config gcc clang libmnl-dev libnftnl-dev libjson-c-dev
-       libsodium-dev libcmocka-dev libqrencode-dev)
+       libsodium-dev libcmocka-dev libqrencode-dev zlib1g-dev)
 run=(wireguard-go wireguard-tools nftables iproute2)
 test=(busybox-static tcpdump jq valgrind podman runc containernetworking-plugins
-      podman-compose qemu-system-x86 linux-image-amd64 kmod xz-utils cpio procps)
+      podman-compose qemu-system-x86 linux-image-amd64 kmod xz-utils cpio procps zbar-tools)
 
 want=("${build[@]}" "${run[@]}")
 [ "${1:-}" = "--tests" ] && want+=("${test[@]}")
