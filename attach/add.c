@@ -15,8 +15,10 @@
 #include "key.h"
 #include "link.h"
 #include "log.h"
+#include "modes.h"
 #include "nft.h"
 #include "route.h"
+#include "wgquick.h"
 #include "sockets.h"
 
 /* How far ADD got; rollback undoes from here down. */
@@ -34,6 +36,7 @@ struct add_job {
 	struct wgdev dev;
 	struct wgdev_config cfg;
 	struct wgdev_peer *peers;
+	struct modes modes;
 	enum progress done;
 };
 
@@ -51,7 +54,7 @@ static int load_keys(struct add_job *job)
 	const struct netconf *conf = job->req->conf;
 	int r;
 
-	r = key_read_file(conf->private_key_file, "privateKeyFile", job->cfg.private_key);
+	r = wgquick_private_key(conf, job->cfg.private_key);
 	if (r < 0)
 		return r;
 	key_public(job->cfg.private_key, job->rec.public_key);
@@ -63,6 +66,11 @@ static int load_keys(struct add_job *job)
 		char field[64];
 
 		job->peers[i].conf = &conf->peers[i];
+		if (conf->peers[i].has_preshared_key) {
+			memcpy(job->peers[i].psk, conf->peers[i].preshared_key, WG_KEY_LEN);
+			job->peers[i].has_psk = true;
+			continue;
+		}
 		if (!conf->peers[i].preshared_key_file)
 			continue;
 		snprintf(field, sizeof(field), "peers[%zu].presharedKeyFile", i);
@@ -74,7 +82,7 @@ static int load_keys(struct add_job *job)
 	job->cfg.peers = job->peers;
 	job->cfg.n_peers = conf->n_peers;
 	job->cfg.listen_port = conf->listen_port;
-	job->cfg.fwmark = conf->fwmark;
+	job->cfg.fwmark = fwmark_device_mark(&job->modes, conf);
 	return 0;
 }
 
@@ -88,6 +96,10 @@ static int record(struct add_job *job)
 	if (lock < 0)
 		return error_report(lock, CNI_ERR_IO, "locking " STATE_DIR);
 	r = state_key_claim(&job->rec, holder, sizeof(holder));
+	if (r == -EBUSY && !job->req->conf->private_key_file)
+		return error_report(r, CNI_ERR_INVALID_CONFIG,
+				    "wgQuickConfig %s: the key is in use by container %s",
+				    job->req->conf->wg_quick_config, holder);
 	if (r == -EBUSY)
 		return error_report(r, CNI_ERR_INVALID_CONFIG,
 				    "privateKeyFile %s: the key is in use by container %s",
@@ -104,14 +116,16 @@ static int record(struct add_job *job)
 
 static int ifname_is_free(struct add_job *job)
 {
+	const char *tunnel = job->modes.tunnel;
 	struct link_info info;
-	int r = link_get(job->ctx.ctr_rtnl, job->req->ifname, &info);
+	int r = link_get(job->ctx.ctr_rtnl, tunnel, &info);
 
 	if (r == 0)
-		return error_report(-EEXIST, CNI_ERR_INVALID_ENV, "CNI_IFNAME: %s already exists in %s",
-				    job->req->ifname, job->req->netns_path);
+		return error_report(-EEXIST, CNI_ERR_INVALID_ENV, "%s: %s already exists in %s",
+				    job->modes.chained ? "tunnelInterface" : "CNI_IFNAME", tunnel,
+				    job->req->netns_path);
 	return r == -ENODEV ? 0 : error_report(r, CNI_ERR_IO, "looking up %s in %s",
-					       job->req->ifname, job->req->netns_path);
+					       tunnel, job->req->netns_path);
 }
 
 static int add_addresses_and_routes(struct add_job *job, int ifindex)
@@ -125,7 +139,7 @@ static int add_addresses_and_routes(struct add_job *job, int ifindex)
 		if (r < 0) {
 			cidr_format(&conf->addresses[i], text, sizeof(text));
 			return error_report(r, CNI_ERR_IO, "adding address %s to %s", text,
-					    job->req->ifname);
+					    job->modes.tunnel);
 		}
 	}
 	r = link_set_no_ipv6_ll(job->ctx.ctr_rtnl, ifindex);
@@ -138,12 +152,13 @@ static int add_addresses_and_routes(struct add_job *job, int ifindex)
 		for (size_t i = 0; i < conf->peers[p].n_allowed_ips; i++) {
 			const struct cidr *dst = &conf->peers[p].allowed_ips[i];
 
-			r = route_add(job->ctx.ctr_rtnl, ifindex, dst, 254);
+			r = route_add(job->ctx.ctr_rtnl, ifindex, dst,
+				      fwmark_route_table(&job->modes, dst));
 			/* Two peers may share a prefix: one route serves both. */
 			if (r < 0 && r != -EEXIST) {
 				cidr_format(dst, text, sizeof(text));
 				return error_report(r, CNI_ERR_IO, "adding route %s via %s", text,
-						    job->req->ifname);
+						    job->modes.tunnel);
 			}
 		}
 	}
@@ -162,8 +177,9 @@ static int build(struct add_job *job)
 	job->done = RECORDED;
 
 	if (conf->kill_switch) {
-		struct killswitch ks = { .tunnel_ifname = job->req->ifname };
+		struct killswitch ks;
 
+		modes_killswitch(&job->modes, conf, &ks);
 		r = nft_killswitch_apply(job->ctx.ctr_nft, &ks);
 		if (r < 0)
 			return error_report(r, CNI_ERR_IO, "installing the kill switch in %s",
@@ -182,10 +198,19 @@ static int build(struct add_job *job)
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "recording the attachment");
 
-	r = link_get(job->ctx.ctr_rtnl, job->req->ifname, &info);
+	r = link_get(job->ctx.ctr_rtnl, job->modes.tunnel, &info);
 	if (r < 0)
-		return error_report(r, CNI_ERR_IO, "looking up %s after creating it", job->req->ifname);
-	return add_addresses_and_routes(job, info.index);
+		return error_report(r, CNI_ERR_IO, "looking up %s after creating it",
+				    job->modes.tunnel);
+	/* First: the LAN leg's default routes would keep the tunnel's from being added. */
+	if (job->modes.chained)
+		r = lan_routing_add(&job->ctx, conf, &job->modes.lan,
+				    job->modes.socket_in_container);
+	if (r == 0)
+		r = add_addresses_and_routes(job, info.index);
+	if (r == 0 && job->modes.socket_in_container)
+		r = fwmark_rules_add(&job->ctx, conf);
+	return r;
 }
 
 /* Undo, newest first. Errors here are logged, never reported over the original one. */
@@ -195,15 +220,20 @@ static void rollback(struct add_job *job)
 
 	switch (job->done) {
 	case DEVICE:
+		/* The policy rules; routes go with their devices, and LAN defaults stay gone. */
+		if (job->modes.chained)
+			lan_routing_del(&job->ctx, job->req->conf, job->modes.lan.ifname);
+		if (job->modes.socket_in_container)
+			fwmark_rules_del(&job->ctx);
 		r = job->dev.ops->destroy(&job->dev);
 		if (r < 0)
 			log_msg("rollback: removing the device: %s", strerror(-r));
-		r = link_delete(job->ctx.ctr_rtnl, job->req->ifname);
+		r = link_delete(job->ctx.ctr_rtnl, job->modes.tunnel);
 		if (r < 0 && r != -ENODEV)
-			log_msg("rollback: deleting %s: %s", job->req->ifname, strerror(-r));
+			log_msg("rollback: deleting %s: %s", job->modes.tunnel, strerror(-r));
 		/* fall through */
 	case KILL_SWITCH:
-		r = nft_killswitch_remove(job->ctx.ctr_nft, job->req->ifname);
+		r = nft_killswitch_remove(job->ctx.ctr_nft, job->modes.tunnel);
 		if (r < 0)
 			log_msg("rollback: removing the kill switch: %s", strerror(-r));
 		/* fall through */
@@ -222,7 +252,9 @@ static int fill_result(const struct add_job *job, struct cni_result *result)
 	struct cni_iface iface = { .mtu = conf->mtu, .sandbox = (char *)job->req->netns_path };
 	int index;
 
-	snprintf(iface.name, sizeof(iface.name), "%s", job->req->ifname);
+	snprintf(iface.name, sizeof(iface.name), "%s", job->modes.tunnel);
+	if (job->modes.chained)
+		lan_result_drop_defaults(result);
 	/* A WireGuard device has no MAC; podman rejects a result without a parseable one. */
 	snprintf(iface.mac, sizeof(iface.mac), "00:00:00:00:00:00");
 	index = cni_result_add_interface(result, &iface);
@@ -246,12 +278,15 @@ static int fill_result(const struct add_job *job, struct cni_result *result)
 	return 0;
 }
 
-static int prepare(struct add_job *job)
+static int prepare(struct add_job *job, const struct cni_result *prev)
 {
 	const struct attach_request *req = job->req;
 	const struct wgdev_ops *ops;
 	int r;
 
+	r = modes_prepare(&job->modes, req->conf, req->ifname, prev);
+	if (r < 0)
+		return r;
 	ops = wgdev_select(req->conf->backend, req->conf->userspace_implementation);
 	if (!ops)
 		return -ENOTSUP;
@@ -264,6 +299,11 @@ static int prepare(struct add_job *job)
 	r = attach_ctx_open(&job->ctx, req->netns_path, ops->kind, false);
 	if (r < 0)
 		return r;
+	if (job->modes.chained) {
+		r = lan_read(&job->ctx, &job->modes.lan);
+		if (r < 0)
+			return r;
+	}
 	r = ifname_is_free(job);
 	if (r < 0)
 		return r;
@@ -274,6 +314,11 @@ static int prepare(struct add_job *job)
 	snprintf(job->rec.netns, sizeof(job->rec.netns), "%s", req->netns_path);
 	job->rec.backend = ops->kind;
 	job->rec.kill_switch = req->conf->kill_switch;
+	if (job->modes.chained)
+		snprintf(job->rec.tunnel_ifname, sizeof(job->rec.tunnel_ifname), "%s",
+			 job->modes.tunnel);
+	job->rec.chained = job->modes.chained;
+	job->rec.socket_in_container = job->modes.socket_in_container;
 	attach_wgdev_from_record(&job->dev, &job->rec, &job->ctx);
 	job->dev.ops = ops;
 	job->dev.implementation = req->conf->userspace_implementation;
@@ -287,7 +332,8 @@ int attach_add(const struct attach_request *req, struct cni_result *result)
 	struct add_job job = { .req = req, .ctx = { .netns_fd = -1 } };
 	int r;
 
-	r = prepare(&job);
+	/* Chained: what the runtime passed in is the previous plugin's result. */
+	r = prepare(&job, result);
 	if (r == 0)
 		r = build(&job);
 	if (r == 0)

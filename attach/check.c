@@ -7,15 +7,18 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/rtnetlink.h>
 
 #include "attach.h"
 #include "cleanup.h"
 #include "error.h"
 #include "key.h"
 #include "link.h"
+#include "modes.h"
 #include "nft.h"
 #include "route.h"
 #include "sockets.h"
+#include "wgquick.h"
 
 #define differs(...) (error_report(0, WGCNI_ERR_DIFFERS, __VA_ARGS__), -EBADMSG)
 
@@ -69,23 +72,30 @@ static int check_addresses(const struct attach_request *req, struct attach_ctx *
 	return 0;
 }
 
-static int check_routes(const struct attach_request *req, struct attach_ctx *ctx, int ifindex)
+static int check_routes(const struct attach_request *req, struct attach_ctx *ctx, int ifindex,
+			const struct modes *m)
 {
 	const struct netconf *conf = req->conf;
-	_cleanup_free_ struct cidr *have = NULL;
-	size_t n = 0;
+	_cleanup_free_ struct cidr *have = NULL, *have_fwmark = NULL;
+	size_t n = 0, n_fwmark = 0;
 	char text[64];
-	int r = route_list(ctx->ctr_rtnl, ifindex, 254, &have, &n);
+	int r = route_list(ctx->ctr_rtnl, ifindex, RT_TABLE_MAIN, &have, &n);
 
+	if (r == 0 && m->socket_in_container)
+		r = route_list(ctx->ctr_rtnl, ifindex, WGCNI_FWMARK_TABLE, &have_fwmark, &n_fwmark);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "listing routes of %s", req->ifname);
 	for (size_t p = 0; p < conf->n_peers; p++)
 		for (size_t i = 0; i < conf->peers[p].n_allowed_ips; i++) {
 			const struct cidr *want = &conf->peers[p].allowed_ips[i];
+			uint32_t table = fwmark_route_table(m, want);
+			bool found = table == RT_TABLE_MAIN ? cidr_in(want, have, n) :
+							     cidr_in(want, have_fwmark, n_fwmark);
 
-			if (!cidr_in(want, have, n)) {
+			if (!found) {
 				cidr_format(want, text, sizeof(text));
-				return differs("route %s via %s is missing", text, req->ifname);
+				return differs("route %s via %s (table %u) is missing", text,
+					       req->ifname, table);
 			}
 		}
 	return 0;
@@ -106,7 +116,7 @@ static int check_peer(const struct peer_conf *want, const struct wgdev_peer_stat
 		return differs(
 				    "peers[%zu]: %zu allowed IPs, configured %zu", index,
 				    have->n_allowed_ips, want->n_allowed_ips);
-	if (have->has_psk != (want->preshared_key_file != NULL))
+	if (have->has_psk != (want->preshared_key_file != NULL || want->has_preshared_key))
 		return differs("peers[%zu]: preshared key %s",
 				    index, have->has_psk ? "set but not configured" : "missing");
 	if (have->persistent_keepalive != want->persistent_keepalive)
@@ -126,7 +136,7 @@ static int check_device(const struct attach_request *req, const struct attachmen
 	char b64[WG_KEY_B64_LEN + 1];
 	int r;
 
-	r = key_read_file(conf->private_key_file, "privateKeyFile", priv);
+	r = wgquick_private_key(conf, priv);
 	if (r < 0)
 		return r;
 	key_public(priv, pub);
@@ -163,22 +173,38 @@ static int check_device(const struct attach_request *req, const struct attachmen
 	return r;
 }
 
-static int check_all(const struct attach_request *req, const struct attachment *rec,
+static int check_all(const struct attach_request *ctr_req, const struct attachment *rec,
 		     struct attach_ctx *ctx)
 {
+	struct attach_request tunnel_req = *ctr_req;
+	const struct attach_request *req = &tunnel_req;
+	struct modes m;
 	int ifindex = 0;
 	int r;
 
+	/* Chained, CNI_IFNAME is the LAN leg: what is checked below is the tunnel. */
+	modes_from_record(&m, ctr_req->conf, rec);
+	tunnel_req.ifname = m.tunnel;
+	if (m.chained) {
+		r = lan_read(ctx, &m.lan);
+		if (r < 0)
+			return r;
+	}
 	r = check_link(req, ctx, &ifindex);
 	if (r == 0)
 		r = check_addresses(req, ctx, ifindex);
 	if (r == 0)
-		r = check_routes(req, ctx, ifindex);
+		r = check_routes(req, ctx, ifindex, &m);
 	if (r == 0)
 		r = check_device(req, rec, ctx);
+	if (r == 0 && m.chained)
+		r = lan_routing_check(ctx, req->conf, &m.lan, m.socket_in_container);
+	if (r == 0 && m.socket_in_container)
+		r = fwmark_rules_check(ctx, req->conf);
 	if (r == 0 && req->conf->kill_switch) {
-		struct killswitch ks = { .tunnel_ifname = req->ifname };
+		struct killswitch ks;
 
+		modes_killswitch(&m, req->conf, &ks);
 		r = nft_killswitch_check(ctx->ctr_nft, &ks);
 	}
 	return r;

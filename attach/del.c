@@ -12,13 +12,40 @@
 #include "error.h"
 #include "link.h"
 #include "log.h"
+#include "modes.h"
 #include "nft.h"
 #include "sockets.h"
 
-int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx)
+/* What lives only in the container's routing: gone with the namespace, else removed here. */
+static int teardown_routing(const struct attachment *rec, struct attach_ctx *ctx,
+			    const struct netconf *conf)
 {
-	struct wgdev dev;
 	int first = 0;
+	int r;
+
+	if (!ctx->ctr_rtnl)
+		return 0;
+	if (rec->chained) {
+		r = lan_routing_del(ctx, conf, rec->ifname);
+		if (r < 0)
+			first = r;
+	}
+	if (rec->socket_in_container) {
+		r = fwmark_rules_del(ctx);
+		if (r < 0 && !first)
+			first = r;
+	}
+	if (first < 0)
+		log_msg("removing the policy routing of %s: %s", rec->container_id, strerror(-first));
+	return first;
+}
+
+int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx,
+		    const struct netconf *conf)
+{
+	const char *tunnel = attach_tunnel_ifname(rec);
+	struct wgdev dev;
+	int first = teardown_routing(rec, ctx, conf);
 	int r;
 
 	attach_wgdev_from_record(&dev, rec, ctx);
@@ -26,18 +53,18 @@ int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx)
 	if (r < 0) {
 		log_msg("removing the %s device of %s: %s", dev.ops->name, rec->container_id,
 			strerror(-r));
-		first = r;
+		first = first ? first : r;
 	}
 	if (ctx->ctr_rtnl) {
 		/* Userspace: the TUN would go with its helper, but not before a re-ADD may want the name. */
-		r = link_delete(ctx->ctr_rtnl, rec->ifname);
+		r = link_delete(ctx->ctr_rtnl, tunnel);
 		if (r < 0 && r != -ENODEV) {
-			log_msg("deleting %s of %s: %s", rec->ifname, rec->container_id, strerror(-r));
+			log_msg("deleting %s of %s: %s", tunnel, rec->container_id, strerror(-r));
 			first = first ? first : r;
 		}
 	}
 	if (ctx->ctr_nft && rec->kill_switch) {
-		r = nft_killswitch_remove(ctx->ctr_nft, rec->ifname);
+		r = nft_killswitch_remove(ctx->ctr_nft, tunnel);
 		if (r < 0) {
 			log_msg("removing the kill switch of %s: %s", rec->container_id, strerror(-r));
 			first = first ? first : r;
@@ -74,7 +101,7 @@ int attach_del(const struct attach_request *req)
 		if (r < 0)
 			return r;
 	}
-	r = attach_teardown(&rec, &ctx);
+	r = attach_teardown(&rec, &ctx, req->conf);
 	attach_ctx_close(&ctx);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "removing the attachment of %s", req->container_id);
@@ -111,7 +138,7 @@ int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void
 		log_msg("GC: removing stale attachment %s/%s", recs[i].container_id, recs[i].ifname);
 		r = attach_ctx_open(&ctx, stable_netns(&recs[i]), recs[i].backend, true);
 		if (r == 0)
-			r = attach_teardown(&recs[i], &ctx);
+			r = attach_teardown(&recs[i], &ctx, NULL);
 		attach_ctx_close(&ctx);
 		if (r < 0 && !first)
 			first = r;

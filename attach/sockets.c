@@ -104,7 +104,8 @@ void attach_wgdev_from_record(struct wgdev *dev, const struct attachment *rec,
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = rec->backend == BACKEND_KERNEL ? &wgdev_kernel_ops : &wgdev_userspace_ops;
-	snprintf(dev->ifname, sizeof(dev->ifname), "%s", rec->ifname);
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s",
+		 rec->tunnel_ifname[0] ? rec->tunnel_ifname : rec->ifname);
 	snprintf(dev->host_ifname, sizeof(dev->host_ifname), "%s", rec->host_ifname);
 	dev->netns_fd = ctx->netns_fd;
 	dev->host_rtnl = ctx->host_rtnl;
@@ -112,4 +113,8 @@ void attach_wgdev_from_record(struct wgdev *dev, const struct attachment *rec,
 	dev->ctr_genl = ctx->ctr_genl;
 	dev->helper_pid = rec->helper_pid;
 	dev->helper_start_time = rec->helper_start_time;
+	dev->socket_in_container = rec->socket_in_container;
+	/* The kernel opens a WireGuard device's socket in the namespace of the socket that creates it. */
+	if (rec->socket_in_container && rec->backend == BACKEND_KERNEL)
+		dev->host_rtnl = ctx->ctr_rtnl;
 }

@@ -33,5 +33,10 @@ void attach_ctx_close(struct attach_ctx *ctx);
 void attach_wgdev_from_record(struct wgdev *dev, const struct attachment *rec,
 			      const struct attach_ctx *ctx);
 
-/* Remove what a record describes: device, helper, kill switch, record, key claim. */
-int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx);
+/*
+ * Remove what a record describes: policy routing, device, helper, kill
+ * switch, record, key claim. conf may be NULL (GC): then routes to
+ * allowedSubnets stay on a LAN leg that outlives the attachment.
+ */
+int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx,
+		    const struct netconf *conf);

@@ -6,13 +6,14 @@
 #include "error.h"
 #include "key.h"
 #include "wgdev.h"
+#include "wgquick.h"
 
 int attach_status(const struct netconf *conf)
 {
 	uint8_t priv[WG_KEY_LEN];
 	int r;
 
-	r = key_read_file(conf->private_key_file, "privateKeyFile", priv);
+	r = wgquick_private_key(conf, priv);
 	key_wipe(priv, sizeof(priv));
 	if (r < 0)
 		return r;

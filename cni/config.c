@@ -15,6 +15,8 @@
 #include "cleanup.h"
 #include "cni_json.h"
 #include "config.h"
+#include "config_modes.h"
+#include "wgquick.h"
 
 #define NAME_MAX_LEN 200
 #define MAX_ADDRESSES 16
@@ -72,6 +74,8 @@ static int parse_backend(json_object *v, const char *path, struct netconf *conf)
 
 static int parse_private_key_file(json_object *v, const char *path, struct netconf *conf)
 {
+	if (!v && conf->wg_quick_config)
+		return 0;
 	if (!v)
 		return error_config("%s: required", path);
 	return cni_json_abs_path(v, path, &conf->private_key_file);
@@ -98,6 +102,8 @@ static int parse_addresses(json_object *v, const char *path, struct netconf *con
 	char item[CNI_PATH_MAX];
 	size_t n = 0;
 
+	if (!v && conf->wg_quick_config)
+		return 0;
 	if (!v)
 		return error_config("%s: required", path);
 	if (cni_json_array(v, path, 1, MAX_ADDRESSES, &n) < 0)
@@ -182,6 +188,21 @@ static int parse_kill_switch(json_object *v, const char *path, struct netconf *c
 static int parse_userspace_implementation(json_object *v, const char *path, struct netconf *conf)
 {
 	return v ? cni_json_abs_path(v, path, &conf->userspace_implementation) : 0;
+}
+
+static int parse_peer_pool(json_object *v, const char *path, struct netconf *conf)
+{
+	const char *s = NULL;
+
+	if (!v)
+		return 0;
+	if (cni_json_string(v, path, &s) < 0)
+		return -EINVAL;
+	if (cidr_parse(s, &conf->peer_pool) < 0)
+		return error_config("%s: \"%s\" is not an address/prefix", path, s);
+	cidr_mask(&conf->peer_pool);
+	conf->has_peer_pool = true;
+	return 0;
 }
 
 static int parse_public_key(json_object *v, const char *path, struct peer_conf *peer)
@@ -397,6 +418,9 @@ static int parse_peers(json_object *v, const char *path, struct netconf *conf)
 	char item[CNI_PATH_MAX];
 	size_t n = 0;
 
+	/* A server-style network may start with no peers and get them from `wgcni peer add`. */
+	if (!v && (conf->has_peer_pool || conf->wg_quick_config))
+		return 0;
 	if (!v)
 		return error_config("%s: required", path);
 	if (cni_json_array(v, path, 1, MAX_PEERS, &n) < 0)
@@ -419,6 +443,69 @@ static int parse_peers(json_object *v, const char *path, struct netconf *conf)
 	return check_allowed_ips(conf);
 }
 
+/* Read at parse time, so its errors ("file:line: ...") come with the others, code 7. */
+static int parse_wg_quick_config(json_object *v, const char *path, struct netconf *conf)
+{
+	return v ? cni_json_abs_path(v, path, &conf->wg_quick_config) : 0;
+}
+
+#define SWAP(a, b) do { __typeof__(a) _t = (a); (a) = (b); (b) = _t; } while (0)
+
+/* The wg-quick file's values for the fields the JSON leaves out: explicit fields win. */
+static void take_from_file(json_object *root, struct netconf *conf, struct netconf *file)
+{
+	json_object *v = NULL;
+
+#define ABSENT(name) (!json_object_object_get_ex(root, name, &v) || !v)
+	if (ABSENT("privateKeyFile") && file->has_private_key) {
+		memcpy(conf->private_key, file->private_key, WG_KEY_LEN);
+		conf->has_private_key = true;
+	}
+	if (ABSENT("address")) {
+		SWAP(conf->addresses, file->addresses);
+		SWAP(conf->n_addresses, file->n_addresses);
+	}
+	if (ABSENT("mtu") && file->mtu)
+		conf->mtu = file->mtu;
+	if (ABSENT("listenPort"))
+		conf->listen_port = file->listen_port;
+	if (ABSENT("fwmark"))
+		conf->fwmark = file->fwmark;
+	if (ABSENT("dns") && file->has_dns) {
+		SWAP(conf->dns, file->dns);
+		conf->has_dns = true;
+	}
+	if (ABSENT("peers")) {
+		SWAP(conf->peers, file->peers);
+		SWAP(conf->n_peers, file->n_peers);
+	}
+#undef ABSENT
+}
+
+static int apply_wg_quick(json_object *root, struct netconf *conf)
+{
+	struct netconf file = { 0 };
+	const char *name = conf->wg_quick_config;
+	int r;
+
+	if (!name)
+		return 0;
+	r = wgquick_parse_file(name, &file);
+	if (r == 0)
+		take_from_file(root, conf, &file);
+	netconf_free(&file);
+	if (r < 0)
+		return r;
+	if (!conf->private_key_file && !conf->has_private_key)
+		return error_config("privateKeyFile: required (wgQuickConfig %s has no PrivateKey)",
+				    name);
+	if (conf->n_addresses == 0)
+		return error_config("address: required (wgQuickConfig %s has no Address)", name);
+	if (conf->n_peers == 0 && !conf->has_peer_pool)
+		return error_config("peers: required (wgQuickConfig %s has no [Peer])", name);
+	return check_allowed_ips(conf);
+}
+
 /*
  * This plugin's own fields, in the order they are checked. A parser is called
  * with NULL when its field is absent (or null), to set the default or refuse.
@@ -427,6 +514,7 @@ static const struct netconf_field {
 	const char *name;
 	int (*parse)(json_object *v, const char *path, struct netconf *conf);
 } netconf_fields[] = {
+	{ "wgQuickConfig", parse_wg_quick_config },
 	{ "backend", parse_backend },
 	{ "privateKeyFile", parse_private_key_file },
 	{ "address", parse_addresses },
@@ -436,6 +524,12 @@ static const struct netconf_field {
 	{ "dns", parse_dns },
 	{ "killSwitch", parse_kill_switch },
 	{ "userspaceImplementation", parse_userspace_implementation },
+	{ "peerPool", parse_peer_pool },
+	{ "tunnelInterface", cni_parse_tunnel_interface },
+	{ "allowedSubnets", cni_parse_allowed_subnets },
+	{ "socketNamespace", cni_parse_socket_namespace },
+	{ "inboundPorts", cni_parse_inbound_ports },
+	{ "dnsRedirect", cni_parse_dns_redirect },
 	{ "peers", parse_peers },
 };
 
@@ -530,7 +624,11 @@ int cni_netconf_parse(json_object *root, struct netconf *conf)
 		if (netconf_fields[i].parse(v, netconf_fields[i].name, conf) < 0)
 			return -EINVAL;
 	}
-	return check_mtu(conf);
+	if (apply_wg_quick(root, conf) < 0)
+		return -EINVAL;
+	if (check_mtu(conf) < 0)
+		return -EINVAL;
+	return cni_modes_check(conf);
 }
 
 void netconf_free(struct netconf *conf)
@@ -538,14 +636,20 @@ void netconf_free(struct netconf *conf)
 	free(conf->cni_version);
 	free(conf->name);
 	free(conf->private_key_file);
+	free(conf->wg_quick_config);
+	sodium_memzero(conf->private_key, sizeof(conf->private_key));
 	free(conf->addresses);
 	cni_dns_free(&conf->dns);
 	for (size_t i = 0; i < conf->n_peers; i++) {
+		sodium_memzero(conf->peers[i].preshared_key, WG_KEY_LEN);
 		free(conf->peers[i].preshared_key_file);
 		free(conf->peers[i].endpoint_host);
 		free(conf->peers[i].allowed_ips);
 	}
 	free(conf->peers);
 	free(conf->userspace_implementation);
+	free(conf->tunnel_interface);
+	free(conf->allowed_subnets);
+	free(conf->inbound_ports);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -12,6 +12,7 @@ static struct {
 	char message[1024];
 } last;
 
+__attribute__((format(printf, 3, 0)))
 static int record(int err, enum cni_code code, const char *fmt, va_list ap)
 {
 	size_t used;

@@ -34,132 +34,47 @@
  */
 #define KILLSWITCH_PRIORITY 0
 
-static struct nftnl_rule *rule_new(struct nftnl_chain *chain)
-{
-	struct nftnl_rule *rule = nftnl_rule_alloc();
-
-	if (!rule)
-		return NULL;
-	if (nftnl_rule_set_str(rule, NFTNL_RULE_TABLE,
-			       nftnl_chain_get_str(chain, NFTNL_CHAIN_TABLE)) < 0 ||
-	    nftnl_rule_set_str(rule, NFTNL_RULE_CHAIN,
-			       nftnl_chain_get_str(chain, NFTNL_CHAIN_NAME)) < 0) {
-		nftnl_rule_free(rule);
-		return NULL;
-	}
-	nftnl_rule_set_u32(rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	/* From here the chain owns the rule, even a half-built one. */
-	nftnl_chain_rule_add_tail(rule, chain);
-	return rule;
-}
-
-static struct nftnl_expr *expr_add(struct nftnl_rule *rule, const char *name)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
-
-	if (e)
-		nftnl_rule_add_expr(rule, e);
-	return e;
-}
-
-static int cmp_reg1(struct nftnl_rule *rule, enum nft_cmp_ops op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *cmp = expr_add(rule, "cmp");
-
-	if (!cmp)
-		return -ENOMEM;
-	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, data, len);
-	return 0;
-}
-
-/* The whole IFNAMSIZ buffer is compared, zero padded: "wg0" never matches "wg01". */
-static int match_ifname(struct nftnl_rule *rule, enum nft_meta_keys key, const char *ifname)
-{
-	char padded[IFNAMSIZ] = { 0 };
-	struct nftnl_expr *meta = expr_add(rule, "meta");
-
-	if (!meta)
-		return -ENOMEM;
-	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	memcpy(padded, ifname, strnlen(ifname, IFNAMSIZ - 1));
-	return cmp_reg1(rule, NFT_CMP_EQ, padded, sizeof(padded));
-}
-
-/* ct state & states != 0; the state bits are in host byte order. */
-static int match_ct_state(struct nftnl_rule *rule, uint32_t states)
-{
-	const uint32_t zero = 0;
-	struct nftnl_expr *ct = expr_add(rule, "ct");
-	struct nftnl_expr *bitwise;
-
-	if (!ct)
-		return -ENOMEM;
-	nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	bitwise = expr_add(rule, "bitwise");
-	if (!bitwise)
-		return -ENOMEM;
-	nftnl_expr_set_u32(bitwise, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(bitwise, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(bitwise, NFTNL_EXPR_BITWISE_LEN, sizeof(states));
-	nftnl_expr_set(bitwise, NFTNL_EXPR_BITWISE_MASK, &states, sizeof(states));
-	nftnl_expr_set(bitwise, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	return cmp_reg1(rule, NFT_CMP_NEQ, &zero, sizeof(zero));
-}
-
-static int verdict(struct nftnl_rule *rule, int code)
-{
-	struct nftnl_expr *imm = expr_add(rule, "immediate");
-
-	if (!imm)
-		return -ENOMEM;
-	nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_VERDICT, code);
-	return 0;
-}
-
 /* iifname/oifname "<ifname>" accept */
 static int accept_interface(struct nftnl_chain *chain, enum nft_meta_keys key, const char *ifname)
 {
-	struct nftnl_rule *rule = rule_new(chain);
+	struct nftnl_rule *rule = nft_rule_new(chain);
 	int r;
 
 	if (!rule)
 		return -ENOMEM;
-	r = match_ifname(rule, key, ifname);
-	return r < 0 ? r : verdict(rule, NF_ACCEPT);
+	r = nft_match_ifname(rule, key, ifname, true);
+	return r < 0 ? r : nft_verdict(rule, NF_ACCEPT);
 }
 
 /* iifname "<tunnel>" ct state established,related accept: replies only, nothing unsolicited. */
 static int accept_tunnel_replies(struct nftnl_chain *chain, const char *tunnel)
 {
-	struct nftnl_rule *rule = rule_new(chain);
+	struct nftnl_rule *rule = nft_rule_new(chain);
 	int r;
 
 	if (!rule)
 		return -ENOMEM;
-	r = match_ifname(rule, NFT_META_IIFNAME, tunnel);
+	r = nft_match_ifname(rule, NFT_META_IIFNAME, tunnel, true);
 	if (r == 0)
-		r = match_ct_state(rule, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+		r = nft_match_ct_state(rule, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
 					 NF_CT_STATE_BIT(IP_CT_RELATED));
-	return r < 0 ? r : verdict(rule, NF_ACCEPT);
+	return r < 0 ? r : nft_verdict(rule, NF_ACCEPT);
 }
 
 static int input_rules(struct nftnl_chain *chain, const struct killswitch *ks)
 {
 	int r = accept_interface(chain, NFT_META_IIFNAME, "lo");
 
-	return r < 0 ? r : accept_tunnel_replies(chain, ks->tunnel_ifname);
+	r = r ?: accept_tunnel_replies(chain, ks->tunnel_ifname);
+	return r ?: nft_modes_input(chain, ks);
 }
 
 static int output_rules(struct nftnl_chain *chain, const struct killswitch *ks)
 {
 	int r = accept_interface(chain, NFT_META_OIFNAME, "lo");
 
-	return r < 0 ? r : accept_interface(chain, NFT_META_OIFNAME, ks->tunnel_ifname);
+	r = r ?: accept_interface(chain, NFT_META_OIFNAME, ks->tunnel_ifname);
+	return r ?: nft_modes_output(chain, ks);
 }
 
 /* The container routes for nobody: forward keeps its drop policy and no rule. */
@@ -168,17 +83,43 @@ static int forward_rules(struct nftnl_chain *chain, const struct killswitch *ks)
 	return 0;
 }
 
+static bool always(const struct killswitch *ks)
+{
+	return true;
+}
+
+static bool has_lan(const struct killswitch *ks)
+{
+	return ks->lan_ifname != NULL;
+}
+
+static bool has_dns_redirect(const struct killswitch *ks)
+{
+	return ks->dns_v4 || ks->dns_v6;
+}
+
+/*
+ * The route chain runs at the mangle priority, before routing is redone
+ * for a changed mark; the nat chain at the usual DNAT priority, before the
+ * filter chains see the rewritten destination.
+ */
 static const struct chain_spec {
 	const char *name;
 	const char *type;
 	uint32_t hook;
 	int32_t priority;
 	uint32_t policy;
+	bool (*wanted)(const struct killswitch *ks);
 	int (*rules)(struct nftnl_chain *chain, const struct killswitch *ks);
 } killswitch_chains[] = {
-	{ "input", "filter", NF_INET_LOCAL_IN, KILLSWITCH_PRIORITY, NF_DROP, input_rules },
-	{ "output", "filter", NF_INET_LOCAL_OUT, KILLSWITCH_PRIORITY, NF_DROP, output_rules },
-	{ "forward", "filter", NF_INET_FORWARD, KILLSWITCH_PRIORITY, NF_DROP, forward_rules },
+	{ "input", "filter", NF_INET_LOCAL_IN, KILLSWITCH_PRIORITY, NF_DROP, always, input_rules },
+	{ "output", "filter", NF_INET_LOCAL_OUT, KILLSWITCH_PRIORITY, NF_DROP, always,
+	  output_rules },
+	{ "forward", "filter", NF_INET_FORWARD, KILLSWITCH_PRIORITY, NF_DROP, always,
+	  forward_rules },
+	{ "lan-replies", "route", NF_INET_LOCAL_OUT, -150, NF_ACCEPT, has_lan, nft_modes_route },
+	{ "dns-redirect", "nat", NF_INET_LOCAL_OUT, -100, NF_ACCEPT, has_dns_redirect,
+	  nft_modes_dns },
 };
 
 _Static_assert(ARRAY_SIZE(killswitch_chains) <= NFT_RULESET_MAX_CHAINS,
@@ -222,6 +163,9 @@ int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs)
 	if (!ifname_valid(ks->tunnel_ifname))
 		return error_config("kill switch: \"%s\" is not a valid interface name",
 				    ks->tunnel_ifname ? ks->tunnel_ifname : "");
+	if (ks->lan_ifname && !ifname_valid(ks->lan_ifname))
+		return error_config("kill switch: \"%s\" is not a valid interface name",
+				    ks->lan_ifname);
 	nft_table_name(ks->tunnel_ifname, table, sizeof(table));
 	rs->table = nftnl_table_alloc();
 	if (!rs->table || nftnl_table_set_str(rs->table, NFTNL_TABLE_NAME, table) < 0)
@@ -229,12 +173,15 @@ int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs)
 	nftnl_table_set_u32(rs->table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	for (size_t i = 0; i < ARRAY_SIZE(killswitch_chains); i++) {
 		const struct chain_spec *spec = &killswitch_chains[i];
+		struct nftnl_chain *chain;
 
-		rs->chains[i] = chain_new(spec, table);
-		if (!rs->chains[i])
+		if (!spec->wanted(ks))
+			continue;
+		chain = chain_new(spec, table);
+		if (!chain)
 			goto nomem;
-		rs->n_chains = i + 1;
-		r = spec->rules(rs->chains[i], ks);
+		rs->chains[rs->n_chains++] = chain;
+		r = spec->rules(chain, ks);
 		if (r < 0)
 			goto nomem;
 	}

@@ -7,7 +7,10 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <linux/netfilter/nf_tables.h>
 #include <libnftnl/table.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
@@ -23,6 +26,30 @@ struct nft_ruleset {
 	struct nftnl_chain *chains[NFT_RULESET_MAX_CHAINS];
 	size_t n_chains;
 };
+
+/*
+ * Building blocks (nft_expr.c). nft_rule_new() appends an empty rule to a
+ * chain, which owns it from then on; the others append expressions to a
+ * rule and return 0 or -ENOMEM.
+ */
+struct nftnl_rule *nft_rule_new(struct nftnl_chain *chain);
+int nft_match_ifname(struct nftnl_rule *rule, enum nft_meta_keys key, const char *ifname,
+		     bool equal);
+int nft_match_ct_state(struct nftnl_rule *rule, uint32_t states);
+int nft_match_meta_u8(struct nftnl_rule *rule, enum nft_meta_keys key, uint8_t value);
+int nft_match_mark(struct nftnl_rule *rule, bool conntrack, uint32_t mark);
+int nft_set_mark(struct nftnl_rule *rule, bool conntrack, uint32_t mark);
+int nft_match_daddr(struct nftnl_rule *rule, const struct cidr *net);
+int nft_match_dport(struct nftnl_rule *rule, uint8_t protocol, uint16_t port);
+int nft_match_icmpv6_types(struct nftnl_rule *rule, uint8_t first, uint8_t last);
+int nft_dnat(struct nftnl_rule *rule, const struct cidr *to);
+int nft_verdict(struct nftnl_rule *rule, int code);
+
+/* The rules of the routing modes (nft_modes.c), appended to a chain; 0 or -ENOMEM. */
+int nft_modes_input(struct nftnl_chain *chain, const struct killswitch *ks);
+int nft_modes_output(struct nftnl_chain *chain, const struct killswitch *ks);
+int nft_modes_route(struct nftnl_chain *chain, const struct killswitch *ks);
+int nft_modes_dns(struct nftnl_chain *chain, const struct killswitch *ks);
 
 /* 0, -EINVAL for an unusable tunnel name (reported), or -ENOMEM. */
 int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs);

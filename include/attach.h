@@ -21,7 +21,10 @@ struct attach_request {
  * Build the tunnel: kill switch first, then the device, addresses, link up,
  * routes; record it. On failure every change already made is undone in
  * reverse order and the first error stays reported. Appends this
- * attachment's interface, ips, routes and dns to `result`.
+ * attachment's interface, ips, routes and dns to `result`. A `result` that
+ * arrives with interfaces or ips in it is the previous plugin's: the
+ * attachment is then chained behind it (docs/modes.md), and that plugin's
+ * default routes leave the result.
  */
 int attach_add(const struct attach_request *req, struct cni_result *result);
 

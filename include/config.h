@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The network configuration, as plain C. cni/config.c fills it from JSON;
- * nothing else here knows JSON. Key material is not held here: only the
- * paths of key files, which attach/ reads at the moment it needs them.
+ * nothing else here knows JSON. Key material is held only when a wg-quick
+ * file carries it inline (32 bytes, wiped by netconf_free()); otherwise only
+ * the paths of key files, which attach/ reads at the moment it needs them.
  */
 #pragma once
 
@@ -16,6 +17,27 @@
 #define WG_KEY_B64_LEN 44
 
 enum backend_kind { BACKEND_AUTO, BACKEND_KERNEL, BACKEND_USERSPACE };
+
+/* Where the WireGuard UDP socket lives: the plugin's namespace, or the container's. */
+enum socket_namespace { SOCKET_NS_HOST, SOCKET_NS_CONTAINER };
+
+struct inbound_port {
+	uint16_t port;
+	uint8_t protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/*
+ * Marks and tables of the routing modes. They are fixed: each container has
+ * a namespace of its own, so nothing else shares its rules, and a fixed
+ * value is one a reader can find with `ip rule` without the state files.
+ */
+#define WGCNI_LAN_MARK 0x57474e49u  /* "WGNI": connections that came in on the LAN leg */
+#define WGCNI_LAN_TABLE 5747u       /* their replies' route: the LAN gateway */
+#define WGCNI_LAN_RULE_PRIORITY 5747u
+#define WGCNI_FWMARK_DEFAULT 51820u /* socketNamespace "container", as wg-quick */
+#define WGCNI_FWMARK_TABLE 51820u
+#define WGCNI_FWMARK_RULE_PRIORITY 5748u /* and 5749 for "not fwmark" */
+#define WGCNI_TUNNEL_DEFAULT "wg0"
 
 struct cidr {
 	int family; /* AF_INET or AF_INET6 */
@@ -37,6 +59,9 @@ struct peer_conf {
 	struct cidr *allowed_ips;
 	size_t n_allowed_ips;
 	uint16_t persistent_keepalive; /* seconds, 0 = off */
+	/* Inline in a wg-quick file (wgQuickConfig); wiped by netconf_free(). */
+	bool has_preshared_key;
+	uint8_t preshared_key[WG_KEY_LEN];
 };
 
 struct dns_conf {
@@ -65,6 +90,22 @@ struct netconf {
 	size_t n_peers;
 	char *userspace_implementation; /* NULL: search the system paths */
 	bool kill_switch;               /* default true */
+	/* wg-quick file (NULL: none); its fields fill in what the JSON leaves out. */
+	char *wg_quick_config;
+	/* Inline in that file; wiped by netconf_free(). privateKeyFile overrides it. */
+	bool has_private_key;
+	uint8_t private_key[WG_KEY_LEN];
+	/* Server-style networks: addresses handed to peers stored by `wgcni peer add`. */
+	bool has_peer_pool;
+	struct cidr peer_pool;
+	/* Routing modes (docs/modes.md). */
+	char *tunnel_interface;         /* chained: the tunnel's name; NULL: "wg0" */
+	struct cidr *allowed_subnets;   /* chained: networks reached by the LAN leg */
+	size_t n_allowed_subnets;
+	enum socket_namespace socket_namespace;
+	struct inbound_port *inbound_ports; /* accepted new inbound from the tunnel */
+	size_t n_inbound_ports;
+	bool dns_redirect; /* port 53 DNAT to the first dns.nameservers entry */
 };
 
 void netconf_free(struct netconf *conf);

@@ -25,6 +25,11 @@ int link_create_wireguard(struct nl_sock *host, int netns_fd, const char *ifname
 
 /* Move `name` (in host's namespace) into `netns_fd`, renamed to `new_name`, in one request. */
 int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *new_name);
+/* The same, with the MTU set in that request too (the kernel applies it after the move). */
+int link_move_mtu(struct nl_sock *host, const char *name, int netns_fd, const char *new_name,
+		  uint32_t mtu);
+/* Down, then renamed: frees `ifname` at once where deleting would wait for a grace period. */
+int link_retire(struct nl_sock *s, const char *ifname, const char *new_name);
 
 /* Fill info for `ifname`; -ENODEV when there is none. */
 int link_get(struct nl_sock *s, const char *ifname, struct link_info *out);
@@ -49,3 +54,6 @@ struct nlmsghdr *link_build_create_wireguard(void *buf, uint32_t seq, int netns_
 struct nlmsghdr *link_build_move(void *buf, uint32_t seq, int ifindex, int netns_fd,
 				 const char *new_name);
 struct nlmsghdr *link_build_delete(void *buf, uint32_t seq, const char *ifname);
+
+/* link_get's callback for one reply message, exposed for fuzzing: an MNL_CB_* value. */
+int link_parse_reply(const struct nlmsghdr *nlh, struct link_info *info, char name[IFNAMSIZ]);

@@ -11,7 +11,26 @@
 #include "nl.h"
 
 struct killswitch {
-	const char *tunnel_ifname; /* the only non-loopback interface allowed */
+	const char *tunnel_ifname; /* the only non-loopback interface allowed by default */
+	/*
+	 * Chained mode: the previous plugin's interface. Connections that come
+	 * in on it to one of lan_addresses are accepted and their conntrack
+	 * entry gets lan_mark, which a route chain copies into the packet mark
+	 * of the replies (policy routing sends them back by the LAN); out of it
+	 * go only those replies and packets to allowed_subnets. NULL: none.
+	 */
+	const char *lan_ifname;
+	const struct cidr *lan_addresses;
+	size_t n_lan_addresses;
+	const struct cidr *allowed_subnets;
+	size_t n_allowed_subnets;
+	uint32_t lan_mark;
+	/* socketNamespace "container": UDP carrying this mark (the device's fwmark) may leave. 0: none. */
+	uint32_t socket_mark;
+	const struct inbound_port *inbound_ports;
+	size_t n_inbound_ports;
+	/* dnsRedirect: port 53 of each family is DNAT-ed here; NULL: not for that family. */
+	const struct cidr *dns_v4, *dns_v6;
 };
 
 /* "wgcni-<ifname>": one table per tunnel interface. */

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
@@ -43,6 +44,9 @@ int nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
  * that asked for an ACK got a zero one, else the first negative errno.
  */
 int nl_batch(struct nl_sock *s, const void *buf, size_t len);
+
+/* Does every message header in a received buffer fit inside it? (checked before libmnl walks it) */
+bool nl_reply_fits(const void *buf, size_t len);
 
 /* Generic netlink: resolve a family name ("wireguard") to its id. -ENOENT if absent. */
 int nl_genl_family(struct nl_sock *genl, const char *name, uint16_t *id);

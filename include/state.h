@@ -29,6 +29,10 @@ struct attachment {
 	unsigned long long helper_start_time;
 	uint8_t public_key[WG_KEY_LEN];
 	bool kill_switch;
+	/* Routing modes (optional keys: records of older versions lack them). */
+	char tunnel_ifname[IFNAMSIZ]; /* the WireGuard device; "" means ifname (standalone) */
+	bool chained;                 /* ifname is the previous plugin's LAN leg */
+	bool socket_in_container;     /* socketNamespace "container" */
 };
 
 /* Exclusive lock over the state directory, held briefly; returns an fd to close, or -errno. */

@@ -59,6 +59,9 @@ struct wgdev {
 	struct nl_sock *host_rtnl;  /* bound to the plugin's namespace */
 	struct nl_sock *ctr_rtnl;   /* bound to the container's, NULL when gone */
 	struct nl_sock *ctr_genl;   /* idem, generic netlink (kernel backend) */
+	/* socketNamespace "container": the UDP socket is opened in the container (the
+	 * kernel backend creates the device through ctr_rtnl, wireguard-go runs there). */
+	bool socket_in_container;
 	/* userspace backend: */
 	const char *implementation; /* wireguard-go path */
 	char host_ifname[IFNAMSIZ]; /* name wireguard-go created; names its UAPI socket */

@@ -141,6 +141,31 @@ static int request_done(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/*
+ * libmnl compares a message's length as a signed int: one claiming 2 GiB or
+ * more passes mnl_nlmsg_ok() and mnl_nlmsg_next() jumps out of the buffer
+ * (found by fuzz/fuzz_netlink.c). The kernel never sends that; refuse it
+ * before libmnl walks the buffer.
+ */
+bool nl_reply_fits(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t step;
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			return false;
+		step = MNL_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return true;
+}
+
 static ssize_t recv_some(struct nl_sock *s, uint8_t *buf)
 {
 	ssize_t n;
@@ -176,6 +201,11 @@ int nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 
 		if (n < 0)
 			return (int)n;
+		if (!nl_reply_fits(buf, (size_t)n)) {
+			errno = EBADMSG;
+			r = MNL_CB_ERROR;
+			break;
+		}
 		r = mnl_cb_run2(buf, (size_t)n, req->nlmsg_seq, s->portid, request_data, &rq,
 				ctl, NLMSG_MIN_TYPE);
 	} while (r == MNL_CB_OK);
@@ -211,6 +241,11 @@ static void batch_read_acks(struct batch_acks *acks, const uint8_t *buf, size_t 
 	const struct nlmsghdr *nlh = (const void *)buf;
 	int left = (int)n;
 
+	if (!nl_reply_fits(buf, n)) {
+		acks->first_err = acks->first_err ? acks->first_err : -EBADMSG;
+		acks->aborted = true;
+		return;
+	}
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 		bool wanted;

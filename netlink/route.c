@@ -71,6 +71,66 @@ int route_del(struct nl_sock *s, int ifindex, const struct cidr *dst, uint32_t t
 	return route_change(s, RTM_DELROUTE, ifindex, dst, table);
 }
 
+struct nlmsghdr *route_build_gateway(void *buf, uint32_t seq, uint16_t type, int ifindex,
+				     const struct cidr *dst, const struct cidr *gw,
+				     uint32_t table)
+{
+	struct nlmsghdr *nlh = route_build(buf, seq, type, ifindex, dst, table);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (gw) {
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+		mnl_attr_put(nlh, RTA_GATEWAY, addr_bytes(gw->family), gw->addr.raw);
+	} else {
+		/* The kernel matches what is given: no scope, protocol or gateway is any. */
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		rtm->rtm_protocol = RTPROT_UNSPEC;
+	}
+	return nlh;
+}
+
+int route_add_gateway(struct nl_sock *s, int ifindex, const struct cidr *dst,
+		      const struct cidr *gw, uint32_t table)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	char text[64], via[64], name[IFNAMSIZ + 16];
+	int r;
+
+	r = nl_request(s, route_build_gateway(buf, nl_next_seq(s), RTM_NEWROUTE, ifindex, dst, gw,
+					      table), NULL, NULL);
+	if (r == 0)
+		return 0;
+	cidr_format(dst, text, sizeof(text));
+	cidr_format(gw, via, sizeof(via));
+	link_describe(s, ifindex, name, sizeof(name));
+	return error_report(r, CNI_ERR_IO, "adding route %s via %s dev %s table %u", text, via,
+			    name, table);
+}
+
+int route_del_all(struct nl_sock *s, int ifindex, const struct cidr *dst, uint32_t table)
+{
+	char text[64], name[IFNAMSIZ + 16];
+	int removed = 0;
+
+	/* Bounded: a kernel that kept saying yes must not hold the plugin forever. */
+	while (removed < 64) {
+		uint8_t buf[NL_MSG_MAX] = { 0 };
+		int r = nl_request(s, route_build_gateway(buf, nl_next_seq(s), RTM_DELROUTE, ifindex,
+							  dst, NULL, table), NULL, NULL);
+
+		if (r == -ESRCH)
+			return removed;
+		if (r < 0) {
+			cidr_format(dst, text, sizeof(text));
+			link_describe(s, ifindex, name, sizeof(name));
+			return error_report(r, CNI_ERR_IO, "deleting routes %s dev %s table %u",
+					    text, name, table);
+		}
+		removed++;
+	}
+	return removed;
+}
+
 struct route_dump {
 	int ifindex;
 	uint32_t table;
@@ -245,4 +305,96 @@ int rule_add(struct nl_sock *s, const struct rule *r)
 int rule_del(struct nl_sock *s, const struct rule *r)
 {
 	return rule_change(s, RTM_DELRULE, r);
+}
+
+bool rule_equal(const struct rule *a, const struct rule *b)
+{
+	return a->family == b->family && a->priority == b->priority && a->table == b->table &&
+	       a->fwmark == b->fwmark && a->fwmask == b->fwmask && a->invert == b->invert &&
+	       a->suppress_prefixlen == b->suppress_prefixlen;
+}
+
+struct rule_dump {
+	struct rule *list;
+	size_t n;
+};
+
+static int rule_attr(const struct nlattr *attr, void *data)
+{
+	struct rule *r = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type != FRA_PRIORITY && type != FRA_TABLE && type != FRA_FWMARK && type != FRA_FWMASK &&
+	    type != FRA_SUPPRESS_PREFIXLEN)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_ERROR;
+	if (type == FRA_PRIORITY)
+		r->priority = mnl_attr_get_u32(attr);
+	else if (type == FRA_TABLE)
+		r->table = mnl_attr_get_u32(attr);
+	else if (type == FRA_FWMARK)
+		r->fwmark = mnl_attr_get_u32(attr);
+	else if (type == FRA_FWMASK)
+		r->fwmask = mnl_attr_get_u32(attr);
+	else
+		r->suppress_prefixlen = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_dump *d = data;
+	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
+	struct rule r = { .suppress_prefixlen = -1 };
+	struct rule *grown;
+
+	if (nlh->nlmsg_type != RTM_NEWRULE)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (frh->action != FR_ACT_TO_TBL)
+		return MNL_CB_OK;
+	r.family = frh->family;
+	r.table = frh->table;
+	r.invert = frh->flags & FIB_RULE_INVERT;
+	if (mnl_attr_parse(nlh, sizeof(*frh), rule_attr, &r) < 0)
+		return MNL_CB_ERROR;
+	/* The kernel reports "no suppressor" as -1 (0xffffffff) when it reports it at all. */
+	if (r.suppress_prefixlen < -1)
+		r.suppress_prefixlen = -1;
+	grown = realloc(d->list, (d->n + 1) * sizeof(*grown));
+	if (!grown) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	grown[d->n++] = r;
+	d->list = grown;
+	return MNL_CB_OK;
+}
+
+int rule_list(struct nl_sock *s, int family, struct rule **out, size_t *n)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rule_dump d = { 0 };
+	struct fib_rule_hdr *frh;
+	int r;
+
+	nlh->nlmsg_type = RTM_GETRULE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = nl_next_seq(s);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	r = nl_request(s, nlh, rule_dump_cb, &d);
+	if (r < 0) {
+		free(d.list);
+		return error_report(r, CNI_ERR_IO, "listing IPv%d policy rules",
+				    family == AF_INET6 ? 6 : 4);
+	}
+	*out = d.list;
+	*n = d.n;
+	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "attach.h"
 #include "cni.h"
+#include "peers.h"
 #include "plugin.h"
 
 int cmd_add(const struct verb_input *in)
@@ -19,6 +20,8 @@ int cmd_add(const struct verb_input *in)
 	int r;
 
 	r = cni_request_parse(in->stdin_json, in->stdin_len, &req);
+	if (r == 0)
+		r = peers_merge(&req.conf);
 	if (r == 0) {
 		struct attach_request ar = {
 			.conf = &req.conf,

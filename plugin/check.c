@@ -6,6 +6,7 @@
 #include "attach.h"
 #include "cni.h"
 #include "error.h"
+#include "peers.h"
 #include "plugin.h"
 
 int cmd_check(const struct verb_input *in)
@@ -16,6 +17,8 @@ int cmd_check(const struct verb_input *in)
 	r = cni_request_parse(in->stdin_json, in->stdin_len, &req);
 	if (r == 0 && !req.prev_result)
 		r = error_config("prevResult: required by CHECK");
+	if (r == 0)
+		r = peers_merge(&req.conf);
 	if (r == 0) {
 		struct attach_request ar = {
 			.conf = &req.conf,

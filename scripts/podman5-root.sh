@@ -13,9 +13,14 @@ mirror=${WGCNI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=(
 	podman netavark aardvark-dns runc crun conmon catatonit busybox-static
 	iproute2 nftables wireguard-go wireguard-tools podman-compose jq procps mount
-	libmnl-dev libnftnl-dev libjson-c-dev libsodium-dev meson ninja-build gcc pkg-config
+	libmnl-dev libnftnl-dev libjson-c-dev libsodium-dev zlib1g-dev libqrencode-dev
+	meson ninja-build gcc pkg-config
 )
 
+mkdir -p "$(dirname "$root")"
+# Two suites started at once build the root once.
+exec 9>"$root.lock"
+flock 9
 if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "${packages[*]}" ]; then
 	echo "$root"
 	exit 0
@@ -26,8 +31,7 @@ if ! command -v mmdebstrap >/dev/null; then
 	apt-get install -y --no-install-recommends mmdebstrap >&2
 fi
 
-rm -rf "$root"
-mkdir -p "$(dirname "$root")"
+rm -rf "$root" "$root.tmp"
 packages_csv=$(IFS=,; echo "${packages[*]}")
 mmdebstrap --variant=apt --include="$packages_csv" trixie "$root.tmp" \
 	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >&2

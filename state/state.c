@@ -177,25 +177,30 @@ static int write_atomic(const char *dir, const char *final, const char *content,
 enum record_key {
 	REC_NETWORK, REC_CONTAINER_ID, REC_IFNAME, REC_NETNS, REC_BACKEND,
 	REC_HOST_IFNAME, REC_HELPER_PID, REC_HELPER_START_TIME, REC_PUBLIC_KEY, REC_KILL_SWITCH,
+	REC_TUNNEL_IFNAME, REC_CHAINED, REC_SOCKET_IN_CONTAINER,
 	REC_COUNT
 };
+/* Keys every record has; the later ones came with the routing modes and default to standalone. */
+#define REC_REQUIRED ((1u << REC_TUNNEL_IFNAME) - 1)
 
 static const char *const record_keys[REC_COUNT] = {
 	[REC_NETWORK] = "network", [REC_CONTAINER_ID] = "container_id",
 	[REC_IFNAME] = "ifname", [REC_NETNS] = "netns", [REC_BACKEND] = "backend",
 	[REC_HOST_IFNAME] = "host_ifname", [REC_HELPER_PID] = "helper_pid",
 	[REC_HELPER_START_TIME] = "helper_start_time", [REC_PUBLIC_KEY] = "public_key",
-	[REC_KILL_SWITCH] = "kill_switch",
+	[REC_KILL_SWITCH] = "kill_switch", [REC_TUNNEL_IFNAME] = "tunnel_ifname",
+	[REC_CHAINED] = "chained", [REC_SOCKET_IN_CONTAINER] = "socket_in_container",
 };
 
 static int record_format(const struct attachment *a, char *buf, size_t size)
 {
 	char b64[WG_KEY_B64_LEN + 1];
-	int n;
+	int n, m;
 
 	if ((a->backend != BACKEND_KERNEL && a->backend != BACKEND_USERSPACE) ||
 	    strnlen(a->netns, sizeof(a->netns)) >= sizeof(a->netns) || strchr(a->netns, '\n') ||
-	    (a->host_ifname[0] && !name_ok(a->host_ifname, IFNAMSIZ)) || a->helper_pid < 0)
+	    (a->host_ifname[0] && !name_ok(a->host_ifname, IFNAMSIZ)) || a->helper_pid < 0 ||
+	    (a->tunnel_ifname[0] && !name_ok(a->tunnel_ifname, IFNAMSIZ)))
 		return -EINVAL;
 	key_to_base64(a->public_key, b64);
 	n = snprintf(buf, size,
@@ -205,7 +210,14 @@ static int record_format(const struct attachment *a, char *buf, size_t size)
 		     a->network, a->container_id, a->ifname, a->netns,
 		     a->backend == BACKEND_KERNEL ? "kernel" : "userspace", a->host_ifname,
 		     (int)a->helper_pid, a->helper_start_time, b64, a->kill_switch ? 1 : 0);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	/* Standalone records stay as older versions wrote them. */
+	if (!a->chained && !a->socket_in_container && !a->tunnel_ifname[0])
+		return n;
+	m = snprintf(buf + n, size - (size_t)n, "tunnel_ifname=%s\nchained=%d\nsocket_in_container=%d\n",
+		     a->tunnel_ifname, a->chained ? 1 : 0, a->socket_in_container ? 1 : 0);
+	return m < 0 || (size_t)m >= size - (size_t)n ? -ENAMETOOLONG : n + m;
 }
 
 static int copy_text(char *dst, size_t size, const char *v, bool may_be_empty)
@@ -256,6 +268,14 @@ static int record_field(struct attachment *a, enum record_key field, const char 
 			return -EBADMSG;
 		a->kill_switch = v[0] == '1';
 		return 0;
+	case REC_TUNNEL_IFNAME:
+		return copy_text(a->tunnel_ifname, sizeof(a->tunnel_ifname), v, true);
+	case REC_CHAINED:
+	case REC_SOCKET_IN_CONTAINER:
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+			return -EBADMSG;
+		*(field == REC_CHAINED ? &a->chained : &a->socket_in_container) = v[0] == '1';
+		return 0;
 	case REC_COUNT:
 		break;
 	}
@@ -288,7 +308,7 @@ static int record_parse(char *text, size_t len, struct attachment *out)
 			return -EBADMSG;
 		seen |= 1u << f;
 	}
-	return seen == (1u << REC_COUNT) - 1 ? 0 : -EBADMSG;
+	return (seen & REC_REQUIRED) == REC_REQUIRED ? 0 : -EBADMSG;
 }
 
 static int record_read_at(int dirfd, const char *path, struct attachment *out)

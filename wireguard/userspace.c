@@ -8,18 +8,25 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
+#include "key.h"
 #include "link.h"
+#include "netns.h"
 #include "state.h"
 #include "uapi.h"
 #include "wgdev.h"
@@ -114,39 +121,68 @@ static int exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Done when the socket accepts a connection, not merely when the file exists. */
-static int wait_for_socket(struct wgdev *dev)
+/* wireguard-go makes this directory too; it must exist before we can watch it. */
+#define UAPI_DIR "/var/run/wireguard"
+
+static int helper_exited(struct wgdev *dev)
 {
-	long long deadline = now_ns() + SOCKET_WAIT_NS, delay = 1000000;
-	char path[108];
+	int status = 0;
+	pid_t r = waitpid(dev->helper_pid, &status, WNOHANG);
+
+	if (r != dev->helper_pid && !(r < 0 && errno == ECHILD))
+		return 0;
+	dev->helper_pid = 0;
+	error_report(0, CNI_ERR_INTERNAL,
+		     "wireguard-go %s exited with status %d before its UAPI socket appeared",
+		     dev->implementation, r > 0 ? exit_code(status) : -1);
+	return -EIO;
+}
+
+/*
+ * Connected once the socket accepts, not merely when the file exists. Woken
+ * by the socket's creation (inotify) or the helper's death (pidfd) rather
+ * than a timer, so no sleep outlasts the start; the short timeout covers
+ * the moment between bind and listen, and kernels without either.
+ */
+static int wait_for_socket(struct wgdev *dev, int inotify_fd)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, dev->helper_pid, 0);
+	struct pollfd pfd[2] = { { .fd = inotify_fd, .events = POLLIN },
+				 { .fd = pidfd, .events = POLLIN } };
+	long long deadline = now_ns() + SOCKET_WAIT_NS;
+	char path[108], drain[512];
 
 	for (;;) {
-		int fd = uapi_connect(dev->host_ifname);
-		int status = 0;
-		pid_t r;
+		int fd = uapi_connect(dev->host_ifname), r;
 
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		r = waitpid(dev->helper_pid, &status, WNOHANG);
-		if (r == dev->helper_pid || (r < 0 && errno == ECHILD)) {
-			dev->helper_pid = 0;
-			error_report(0, CNI_ERR_INTERNAL,
-				     "wireguard-go %s exited with status %d before its UAPI socket appeared",
-				     dev->implementation, r > 0 ? exit_code(status) : -1);
-			return -EIO;
-		}
+		if (fd >= 0)
+			return fd;
+		r = helper_exited(dev);
+		if (r < 0)
+			return r;
 		if (now_ns() > deadline) {
 			uapi_socket_path(dev->host_ifname, path, sizeof(path));
 			return error_report(-ETIMEDOUT, CNI_ERR_INTERNAL,
 					    "wireguard-go %s did not create %s within 5 s",
 					    dev->implementation, path);
 		}
-		sleep_ns(delay);
-		/* It usually answers within tens of ms: poll fast, then back off a little. */
-		delay = delay * 5 / 4 < 10000000 ? delay * 5 / 4 : 10000000;
+		poll(pfd, 2, fd == -ECONNREFUSED || inotify_fd < 0 || pidfd < 0 ? 1 : 50);
+		while (inotify_fd >= 0 && read(inotify_fd, drain, sizeof(drain)) > 0) {
+		}
 	}
+}
+
+/* Set up before the spawn, so the socket's creation cannot slip past unseen. */
+static int watch_socket_dir(void)
+{
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+	mkdir(UAPI_DIR, 0755);
+	if (fd >= 0 && inotify_add_watch(fd, UAPI_DIR, IN_CREATE) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /* Rollback of a failed create: we are the helper's parent, so reap it too. */
@@ -195,24 +231,112 @@ static int configure_new(struct wgdev *dev, const struct wgdev_config *cfg)
 
 static int move_into_container(struct wgdev *dev, uint32_t mtu)
 {
-	struct link_info info = { 0 };
+	/* Socket in the container: the TUN is born there, and the "move" is only the rename. */
+	struct nl_sock *via = dev->socket_in_container ? dev->ctr_rtnl : dev->host_rtnl;
+	int r = link_move_mtu(via, dev->host_ifname, dev->netns_fd, dev->ifname, mtu);
+
+	if (r < 0)
+		return error_report(r, CNI_ERR_INTERNAL, "moving %s into the container as %s (MTU %u)",
+				    dev->host_ifname, dev->ifname, mtu);
+	return 0;
+}
+
+static int send_set(struct wgdev *dev, int fd, const struct wgdev_config *cfg)
+{
+	char *request = uapi_build_set(cfg);
+	size_t len, off = 0;
+	int r = 0;
+
+	if (!request)
+		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "building the configuration of %s",
+				    dev->host_ifname);
+	len = strlen(request);
+	while (off < len && r == 0) {
+		/* MSG_NOSIGNAL: a helper that died must not kill the plugin with SIGPIPE. */
+		ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
+
+		if (n >= 0)
+			off += (size_t)n;
+		else if (errno != EINTR)
+			r = -errno;
+	}
+	key_wipe(request, len);
+	free(request);
+	if (r < 0)
+		return error_report(r, CNI_ERR_INTERNAL, "configuring wireguard-go %s", dev->host_ifname);
+	return 0;
+}
+
+/* The answer to a set is "errno=N" and a blank line; -errno as wireguard-go reports it. */
+static int read_set_reply(int fd)
+{
+	struct wgdev_status st = { 0 };
+	char buf[256];
+	size_t len = 0;
 	int r;
 
-	r = link_move(dev->host_rtnl, dev->host_ifname, dev->netns_fd, dev->ifname);
+	while (!memmem(buf, len, "\n\n", 2)) {
+		ssize_t n;
+
+		if (len == sizeof(buf))
+			return -EPROTO;
+		n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EPROTO : errno == EAGAIN ? -ETIMEDOUT : -errno;
+		len += (size_t)n;
+	}
+	r = uapi_parse_get(buf, len, &st);
+	wgdev_status_free(&st);
+	return r;
+}
+
+/*
+ * Configured before the move, reply read first: the socket answers as soon
+ * as wireguard-go listens, which is before it has finished setting up its
+ * TUN, and it must find the TUN in its own namespace until then. A port
+ * still held by an exiting helper is retried.
+ */
+static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_config *cfg,
+			      uint32_t mtu)
+{
+	char path[108];
+	int r = send_set(dev, fd, cfg);
+
 	if (r < 0)
-		return error_report(r, CNI_ERR_INTERNAL, "moving %s into the container as %s",
-				    dev->host_ifname, dev->ifname);
-	r = link_get(dev->ctr_rtnl, dev->ifname, &info);
-	if (r == 0)
-		r = link_set_mtu(dev->ctr_rtnl, info.index, mtu);
-	if (r < 0)
-		return error_report(r, CNI_ERR_INTERNAL, "setting the MTU of %s to %u",
-				    dev->ifname, mtu);
-	return 0;
+		return r;
+	r = read_set_reply(fd);
+	if (r == -EADDRINUSE && cfg->listen_port)
+		r = configure_new(dev, cfg);
+	else if (r < 0) {
+		uapi_socket_path(dev->host_ifname, path, sizeof(path));
+		r = error_report(r, CNI_ERR_INTERNAL, "configuring wireguard-go through %s", path);
+	}
+	return r < 0 ? r : move_into_container(dev, mtu);
+}
+
+static int spawn_in_container(void *arg)
+{
+	return spawn_helper(arg);
+}
+
+/*
+ * socketNamespace "container": the helper inherits the namespace it starts
+ * in and opens its TUN and UDP socket there. Its UAPI socket is a file,
+ * reached from here all the same.
+ */
+static int start_helper(struct wgdev *dev)
+{
+	if (!dev->socket_in_container)
+		return spawn_helper(dev);
+	return netns_run(dev->netns_fd, spawn_in_container, dev);
 }
 
 static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
 {
+	_cleanup_close_ int inotify_fd = -1;
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (!dev->implementation) {
@@ -222,14 +346,12 @@ static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, u
 	r = pick_host_ifname(dev);
 	if (r < 0)
 		return r;
-	r = spawn_helper(dev);
+	inotify_fd = watch_socket_dir();
+	r = start_helper(dev);
 	if (r < 0)
 		return r;
-	r = wait_for_socket(dev);
-	if (r == 0)
-		r = configure_new(dev, cfg);
-	if (r == 0)
-		r = move_into_container(dev, mtu);
+	fd = wait_for_socket(dev, inotify_fd);
+	r = fd < 0 ? fd : configure_and_move(dev, fd, cfg, mtu);
 	/* Undo: the TUN, wherever it is by now, disappears with its helper. */
 	if (r < 0)
 		stop_own_helper(dev);
@@ -247,15 +369,28 @@ static int userspace_get(struct wgdev *dev, struct wgdev_status *out)
 }
 
 /*
- * From the record alone. No wait for the helper to exit: closing its TUN
- * costs an RCU grace period that the exiting helper pays, not the plugin;
- * and no link_delete, since the TUN goes with the helper.
+ * The TUN goes when its helper closes it; deleting it here instead would
+ * make the plugin wait for an RCU grace period. Renamed to the helper's own
+ * (unique) name, down, it frees the container's name for a following ADD
+ * at once. Best effort: DEL deletes whatever is still called ifname.
  */
+static void retire_tun(struct wgdev *dev)
+{
+	bool reported_before = error_recorded();
+
+	if (!dev->ctr_rtnl || !dev->host_ifname[0])
+		return;
+	if (link_retire(dev->ctr_rtnl, dev->ifname, dev->host_ifname) < 0 && !reported_before)
+		error_clear();
+}
+
+/* From the record alone. No wait for the helper to exit: it pays for closing its TUN. */
 static int userspace_destroy(struct wgdev *dev)
 {
 	char path[108];
 	int r = 0;
 
+	retire_tun(dev);
 	if (dev->helper_pid > 0 && dev->helper_start_time &&
 	    state_process_start_time(dev->helper_pid) == dev->helper_start_time &&
 	    kill(dev->helper_pid, SIGTERM) < 0 && errno != ESRCH)

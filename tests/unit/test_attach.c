@@ -35,6 +35,7 @@ static size_t n_trace;
 static int fail_at;   /* fail the Nth changing operation (1-based), 0: never */
 static int changes;
 static bool device_exists;
+static bool lan_exists; /* chained: the previous plugin's eth0, always there */
 
 static void note(const char *what)
 {
@@ -85,9 +86,25 @@ int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void
 int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	switch (req->nlmsg_type) {
-	case RTM_GETLINK:
+	case RTM_GETLINK: {
+		const struct nlattr *name = NULL, *attr;
+
+		mnl_attr_for_each(attr, req, sizeof(struct ifinfomsg))
+			if (mnl_attr_get_type(attr) == IFLA_IFNAME)
+				name = attr;
 		note("getlink");
+		if (lan_exists && name && strcmp(mnl_attr_get_str(name), "eth0") == 0)
+			return reply_link(cb, data);
 		return device_exists ? reply_link(cb, data) : -ENODEV;
+	}
+	case RTM_NEWRULE:
+		return change("rule");
+	case RTM_DELRULE:
+		note("delrule");
+		return -ENOENT;
+	case RTM_DELROUTE:
+		note("delroute");
+		return -ESRCH;
 	case RTM_NEWADDR:
 		return change("addr");
 	case RTM_NEWLINK: {
@@ -178,6 +195,7 @@ static int setup(void **unused)
 	n_trace = 0;
 	changes = 0;
 	device_exists = false;
+	lan_exists = false;
 	error_clear();
 	return 0;
 }
@@ -273,6 +291,95 @@ static void add_rolls_back_each_step(void **unused)
 	}
 }
 
+/* bridge's result, as the runtime passes it on: eth0 in the container, a default route. */
+static struct cni_result *bridge_result(void)
+{
+	struct cni_result *r = cni_result_new();
+	struct cni_iface eth0 = { .name = "eth0", .sandbox = "/run/netns/x" };
+	struct cni_ip ip = { .has_gateway = true, .interface = 0 };
+	struct cni_route dflt = { 0 };
+
+	assert_int_equal(cidr_parse("10.89.0.2/24", &ip.address), 0);
+	assert_int_equal(cidr_parse("10.89.0.1/32", &ip.gateway), 0);
+	assert_int_equal(cidr_parse("0.0.0.0/0", &dflt.dst), 0);
+	assert_int_equal(cni_result_add_interface(r, &eth0), 0);
+	assert_int_equal(cni_result_add_ip(r, &ip), 0);
+	assert_int_equal(cni_result_add_route(r, &dflt), 0);
+	return r;
+}
+
+/*
+ * Chained: the kill switch still first; the LAN leg's default routes go
+ * before the tunnel's are added (they would collide), then the LAN-reply
+ * route and rule. The result keeps eth0 and loses bridge's default route.
+ */
+static void add_chained(void **unused)
+{
+	static const char *const want[] = {
+		"getlink", "other", "getlink", "nft-apply", "create", "getlink",
+		"delroute", "delroute", "delrule", "delroute", "route", "rule",
+		"addr", "addr", "no-ll", "up", "route", "route",
+	};
+	struct cni_result *result = bridge_result();
+	struct attachment rec;
+
+	init_conf();
+	fail_at = 0;
+	lan_exists = true;
+	assert_int_equal(attach_add(&request, result), 0);
+	assert_trace(want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(result->n_interfaces, 2);
+	assert_string_equal(result->interfaces[1].name, "wg0");
+	assert_int_equal(result->n_ips, 3);
+	assert_int_equal(result->ips[2].interface, 1);
+	assert_int_equal(result->n_routes, 2); /* the tunnel's 0.0.0.0/0 and ::/0, no gateway */
+	assert_false(result->routes[0].has_gw);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+	assert_string_equal(rec.tunnel_ifname, "wg0");
+	assert_true(rec.chained);
+	assert_false(rec.socket_in_container);
+	cni_result_free(result);
+}
+
+/* A failed policy rule: rule, device and table are undone; the LAN device is left alone. */
+static void add_chained_rolls_back(void **unused)
+{
+	static const char *const undo[] = {
+		"delrule", "delroute", "delrule", "delroute", "getlink", "destroy", "dellink",
+		"nft-remove",
+	};
+	struct cni_result *result = bridge_result();
+	struct attachment rec;
+
+	init_conf();
+	lan_exists = true;
+	fail_at = 4; /* nft-apply, create, route (table 5747), rule */
+	assert_int_not_equal(attach_add(&request, result), 0);
+	assert_non_null(strstr(error_message(), "adding rule \"IPv4 priority 5747 fwmark "
+						"0x57474e49/0xffffffff table 5747\""));
+	assert_true(n_trace >= 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_string_equal(trace[n_trace - 8 + i], undo[i]);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+	cni_result_free(result);
+}
+
+/* socketNamespace "container" without a previous plugin: refused before any change. */
+static void add_socket_in_container_needs_chain(void **unused)
+{
+	struct cni_result *result = cni_result_new();
+
+	init_conf();
+	fail_at = 0;
+	conf.socket_namespace = SOCKET_NS_CONTAINER;
+	assert_int_equal(attach_add(&request, result), -EINVAL);
+	conf.socket_namespace = SOCKET_NS_HOST;
+	assert_int_equal(error_code(), CNI_ERR_INVALID_CONFIG);
+	assert_non_null(strstr(error_message(), "socketNamespace: \"container\" needs a previous"));
+	assert_int_equal(n_trace, 0);
+	cni_result_free(result);
+}
+
 /* A refused key claim changes nothing in the kernel. */
 static void add_refuses_key_in_use(void **unused)
 {
@@ -304,6 +411,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_orders_kill_switch_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_rolls_back_each_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_refuses_key_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_chained, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_chained_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_socket_in_container_needs_chain, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

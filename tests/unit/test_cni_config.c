@@ -300,6 +300,100 @@ static void test_refused_top_level(void **state)
 		expect_refusal(&cases[i]);
 }
 
+/* The routing modes' fields: defaults, accepted values, refusals naming the field. */
+static void test_modes_fields(void **state)
+{
+	static const char modes_config[] =
+		"{\"cniVersion\":\"1.0.0\",\"name\":\"w\",\"privateKeyFile\":\"/k\","
+		"\"address\":[\"10.64.0.2/32\"],\"peers\":[{\"publicKey\":\"" KEY_A "\"}],"
+		"\"dns\":{\"nameservers\":[\"10.64.0.1\"]},\"tunnelInterface\":\"tun7\","
+		"\"allowedSubnets\":[\"192.168.1.9/24\",\"fd00:1::/64\"],"
+		"\"socketNamespace\":\"container\",\"dnsRedirect\":true,"
+		"\"inboundPorts\":[{\"port\":8080,\"protocol\":\"tcp\"},"
+		"{\"protocol\":\"udp\",\"port\":51000}]}";
+	struct cni_request req;
+	const struct netconf *c = &req.conf;
+
+	error_clear();
+	assert_int_equal(cni_request_parse(minimal_config, strlen(minimal_config), &req), 0);
+	assert_null(c->tunnel_interface);
+	assert_int_equal(c->n_allowed_subnets, 0);
+	assert_int_equal(c->socket_namespace, SOCKET_NS_HOST);
+	assert_int_equal(c->n_inbound_ports, 0);
+	assert_false(c->dns_redirect);
+	cni_request_free(&req);
+
+	assert_int_equal(cni_request_parse(modes_config, strlen(modes_config), &req), 0);
+	assert_string_equal(c->tunnel_interface, "tun7");
+	assert_int_equal(c->n_allowed_subnets, 2);
+	assert_cidr(&c->allowed_subnets[0], "192.168.1.0/24");
+	assert_cidr(&c->allowed_subnets[1], "fd00:1::/64");
+	assert_int_equal(c->socket_namespace, SOCKET_NS_CONTAINER);
+	assert_int_equal(c->n_inbound_ports, 2);
+	assert_int_equal(c->inbound_ports[0].port, 8080);
+	assert_int_equal(c->inbound_ports[0].protocol, IPPROTO_TCP);
+	assert_int_equal(c->inbound_ports[1].port, 51000);
+	assert_int_equal(c->inbound_ports[1].protocol, IPPROTO_UDP);
+	assert_true(c->dns_redirect);
+	cni_request_free(&req);
+}
+
+static void test_refused_modes(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "tunnelInterface", "\"\"", 7, "tunnelInterface: \"\" is not a valid interface name" },
+		{ "tunnelInterface", "\"0123456789abcdef\"", 7,
+		  "tunnelInterface: \"0123456789abcdef\" is not a valid interface name" },
+		{ "tunnelInterface", "\"a/b\"", 7, "tunnelInterface: \"a/b\" is not a valid" },
+		{ "tunnelInterface", "3", 7, "tunnelInterface: must be a string" },
+		{ "allowedSubnets", "\"10.0.0.0/8\"", 7, "allowedSubnets: must be an array" },
+		{ "allowedSubnets", "[\"10.0.0.0/8\",\"x\"]", 7, "allowedSubnets[1]: not an IP prefix: \"x\"" },
+		{ "allowedSubnets", "[\"0.0.0.0/0\"]", 7,
+		  "allowedSubnets[0]: a default route is not a local network" },
+		{ "allowedSubnets", "[\"::/0\"]", 7, "allowedSubnets[0]: a default route" },
+		{ "socketNamespace", "\"pod\"", 7, "socketNamespace: \"pod\" is not one of host, container" },
+		{ "socketNamespace", "true", 7, "socketNamespace: must be a string" },
+		{ "inboundPorts", "{}", 7, "inboundPorts: must be an array" },
+		{ "inboundPorts", "[\"8080/tcp\"]", 7, "inboundPorts[0]: must be an object" },
+		{ "inboundPorts", "[{\"port\":8080}]", 7, "inboundPorts[0].protocol: required" },
+		{ "inboundPorts", "[{\"protocol\":\"tcp\"}]", 7, "inboundPorts[0].port: required" },
+		{ "inboundPorts", "[{\"port\":0,\"protocol\":\"tcp\"}]", 7,
+		  "inboundPorts[0].port: 0 is out of range 1..65535" },
+		{ "inboundPorts", "[{\"port\":80,\"protocol\":\"icmp\"}]", 7,
+		  "inboundPorts[0].protocol: \"icmp\" is not one of tcp, udp" },
+		{ "inboundPorts", "[{\"port\":80,\"protocol\":\"tcp\",\"to\":1}]", 7,
+		  "inboundPorts[0]: unknown field \"to\"" },
+		{ "inboundPorts", "[{\"port\":80,\"protocol\":\"tcp\"},{\"port\":80,\"protocol\":\"tcp\"}]",
+		  7, "inboundPorts[1]: duplicate of inboundPorts[0]" },
+		{ "dnsRedirect", "1", 7, "dnsRedirect: must be true or false" },
+		{ "fwmark", "\"0x57474e49\"", 7, "fwmark: 0x57474e49 is reserved for the replies of published ports" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_refusal(&cases[i]);
+}
+
+/* dnsRedirect needs a resolver: the full configuration has one; without it, refused. */
+static void test_dns_redirect_needs_resolver(void **state)
+{
+	char *json = variant("dnsRedirect", "true");
+	json_object *root = json_tokener_parse(json);
+	struct cni_request req;
+
+	error_clear();
+	assert_int_equal(cni_request_parse(json, strlen(json), &req), 0);
+	cni_request_free(&req);
+	free(json);
+	json_object_object_del(root, "dns");
+	json = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	assert_int_equal(cni_request_parse(json, strlen(json), &req), -EINVAL);
+	assert_int_equal(error_code(), 7);
+	assert_string_equal(error_message(), "dnsRedirect: needs a resolver in dns.nameservers");
+	cni_request_free(&req);
+	free(json);
+}
+
 /* Refused key material is never quoted back. */
 static void test_keys_not_echoed(void **state)
 {
@@ -734,6 +828,9 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_refused_documents),
 		cmocka_unit_test(test_refused_top_level),
+		cmocka_unit_test(test_modes_fields),
+		cmocka_unit_test(test_refused_modes),
+		cmocka_unit_test(test_dns_redirect_needs_resolver),
 		cmocka_unit_test(test_keys_not_echoed),
 		cmocka_unit_test(test_refused_peers),
 		cmocka_unit_test(test_refused_address_count),

@@ -203,6 +203,36 @@ static void build_route(void **state)
 	assert_payload(a.tb[RTA_DST], &any6.addr.v6, 16);
 }
 
+/* Chained mode's routes: via a gateway, and the wildcard delete of another plugin's routes. */
+static void build_route_gateway(void **state)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct cidr any4 = cidr("0.0.0.0/0"), gw = cidr("10.89.0.1/32");
+	struct nlmsghdr *nlh = route_build_gateway(buf, 3, RTM_NEWROUTE, 4, &any4, &gw, 5747);
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct attrs a;
+
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	assert_int_equal(rtm->rtm_dst_len, 0);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	assert_int_equal(rtm->rtm_protocol, RTPROT_STATIC);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_UNSPEC);
+	parse(nlh, sizeof(*rtm), &a);
+	assert_int_equal(a.count, 4);
+	assert_payload(a.tb[RTA_GATEWAY], &gw.addr.v4, 4);
+	assert_int_equal(mnl_attr_get_u32(a.tb[RTA_TABLE]), 5747);
+	assert_int_equal(mnl_attr_get_u32(a.tb[RTA_OIF]), 4);
+
+	nlh = route_build_gateway(buf, 4, RTM_DELROUTE, 0, &any4, NULL, RT_TABLE_MAIN);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_NOWHERE);
+	assert_int_equal(rtm->rtm_protocol, RTPROT_UNSPEC);
+	parse(nlh, sizeof(*rtm), &a);
+	assert_null(a.tb[RTA_GATEWAY]);
+	assert_int_equal(mnl_attr_get_u32(a.tb[RTA_OIF]), 0);
+}
+
 static void build_rule(void **state)
 {
 	uint8_t buf[NL_MSG_MAX] = { 0 };
@@ -1050,6 +1080,43 @@ static void kernel_rules(void **state)
 	assert_int_equal(error_recorded(), 0);
 }
 
+static bool rule_listed(int family, const struct rule *want)
+{
+	struct rule *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(rule_list(k.ctr, family, &list, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found = found || rule_equal(&list[i], want);
+	free(list);
+	return found;
+}
+
+/* rule_list() reads back exactly what rule_add() wrote, per family. */
+static void kernel_rule_list(void **state)
+{
+	struct rule lan = { .family = AF_INET, .priority = 5747, .table = 5747,
+			    .fwmark = 0x57474e49, .fwmask = 0xffffffff, .suppress_prefixlen = -1 };
+	struct rule suppress = { .family = AF_INET6, .priority = 5748, .table = RT_TABLE_MAIN,
+				 .suppress_prefixlen = 0 };
+	struct rule lan6 = lan;
+
+	NEED_ROOT();
+	lan6.family = AF_INET6;
+	assert_int_equal(rule_add(k.ctr, &lan), 0);
+	assert_int_equal(rule_add(k.ctr, &suppress), 0);
+	assert_true(rule_listed(AF_INET, &lan));
+	assert_false(rule_listed(AF_INET6, &lan6));
+	assert_true(rule_listed(AF_INET6, &suppress));
+	suppress.suppress_prefixlen = -1;
+	assert_false(rule_listed(AF_INET6, &suppress));
+	suppress.suppress_prefixlen = 0;
+	assert_int_equal(rule_del(k.ctr, &lan), 0);
+	assert_int_equal(rule_del(k.ctr, &suppress), 0);
+	assert_false(rule_listed(AF_INET, &lan));
+}
+
 /* Addresses 10.50.<i / 256>.<i % 256>/32 on eth7, in one batch; with
  * `dup_middle`, the middle message adds 10.50.0.1 again (without NLM_F_ACK
  * when `middle_no_ack`). */
@@ -1196,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(build_move_and_delete),
 		cmocka_unit_test(build_addr),
 		cmocka_unit_test(build_route),
+		cmocka_unit_test(build_route_gateway),
 		cmocka_unit_test(build_rule),
 		cmocka_unit_test(wg_set_two_peers),
 		cmocka_unit_test(wg_set_split),
@@ -1211,6 +1279,7 @@ int main(void)
 		cmocka_unit_test(kernel_addresses),
 		cmocka_unit_test(kernel_routes),
 		cmocka_unit_test(kernel_rules),
+		cmocka_unit_test(kernel_rule_list),
 		cmocka_unit_test(kernel_batch),
 		cmocka_unit_test(kernel_request_drains),
 		cmocka_unit_test(kernel_genl),

@@ -227,6 +227,89 @@ static void test_build_parses_back(void **state)
 	assert_ifname_accept(msgs[10], "output", NFT_META_OIFNAME, "wg0");
 }
 
+/* Every mode at once: LAN leg (IPv4 and IPv6), socket mark, inbound ports, DNS redirect. */
+static const struct cidr modes_lan[] = {
+	{ .family = AF_INET, .addr.v4.s_addr = 0x0200590a, .prefix = 24 }, /* 10.89.0.2/24 */
+	{ .family = AF_INET6, .addr.raw = { 0xfd, 0x89, [15] = 2 }, .prefix = 64 },
+};
+static const struct cidr modes_subnets[] = {
+	{ .family = AF_INET, .addr.v4.s_addr = 0x006433c6, .prefix = 24 }, /* 198.51.100.0/24 */
+};
+static const struct inbound_port modes_ports[] = {
+	{ .port = 9000, .protocol = IPPROTO_TCP }, { .port = 51000, .protocol = IPPROTO_UDP },
+};
+static const struct cidr modes_dns4 = { .family = AF_INET, .addr.v4.s_addr = 0x0100400a,
+					.prefix = 32 }; /* 10.64.0.1 */
+static const struct killswitch modes_ks = {
+	.tunnel_ifname = "wg0", .lan_ifname = "eth0",
+	.lan_addresses = modes_lan, .n_lan_addresses = 2,
+	.allowed_subnets = modes_subnets, .n_allowed_subnets = 1,
+	.lan_mark = 0x57474e49, .socket_mark = 51820,
+	.inbound_ports = modes_ports, .n_inbound_ports = 2,
+	.dns_v4 = &modes_dns4,
+};
+
+static void assert_chain_spec(const struct nlmsghdr *nlh, const char *name, const char *type,
+			      uint32_t hook, int32_t priority, uint32_t policy)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+	assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), name);
+	assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), type);
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), hook);
+	assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), priority);
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY), policy);
+	nftnl_chain_free(c);
+}
+
+static int rules_in(struct nlmsghdr **msgs, int n, const char *chain)
+{
+	int count = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct nftnl_rule *r;
+
+		if (msgs[i]->nlmsg_type != NFT_TYPE(NFT_MSG_NEWRULE))
+			continue;
+		r = nftnl_rule_alloc();
+		assert_int_equal(nftnl_rule_nlmsg_parse(msgs[i], r), 0);
+		count += strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain) == 0;
+		nftnl_rule_free(r);
+	}
+	return count;
+}
+
+static void test_build_modes(void **state)
+{
+	struct nlmsghdr *msgs[MAX_MSGS];
+	char buf[32768];
+	int len, n;
+
+	len = nft_killswitch_build(buf, sizeof(buf), 1, &modes_ks);
+	assert_true(len > 0);
+	n = split(buf, len, msgs);
+	assert_chain_spec(msgs[4], "input", "filter", NF_INET_LOCAL_IN, 0, NF_DROP);
+	assert_chain_spec(msgs[5], "output", "filter", NF_INET_LOCAL_OUT, 0, NF_DROP);
+	assert_chain_spec(msgs[6], "forward", "filter", NF_INET_FORWARD, 0, NF_DROP);
+	assert_chain_spec(msgs[7], "lan-replies", "route", NF_INET_LOCAL_OUT, -150, NF_ACCEPT);
+	assert_chain_spec(msgs[8], "dns-redirect", "nat", NF_INET_LOCAL_OUT, -100, NF_ACCEPT);
+	/* lo, tunnel replies, 2 ports, 2 per LAN address, neighbour discovery. */
+	assert_int_equal(rules_in(msgs, n, "input"), 2 + 2 + 4 + 1);
+	/* lo, tunnel, socket mark, LAN replies, 1 subnet, neighbour discovery. */
+	assert_int_equal(rules_in(msgs, n, "output"), 2 + 1 + 1 + 1 + 1);
+	assert_int_equal(rules_in(msgs, n, "forward"), 0);
+	assert_int_equal(rules_in(msgs, n, "lan-replies"), 1);
+	assert_int_equal(rules_in(msgs, n, "dns-redirect"), 2);
+
+	/* Nothing of a mode that is not asked for. */
+	len = nft_killswitch_build(buf, sizeof(buf), 1, &(struct killswitch){ .tunnel_ifname = "wg0",
+							       .dns_v4 = &modes_dns4 });
+	n = split(buf, len, msgs);
+	assert_int_equal(n, 2 + 3 + 4 + 4 + 2);
+	assert_chain_spec(msgs[7], "dns-redirect", "nat", NF_INET_LOCAL_OUT, -100, NF_ACCEPT);
+}
+
 static void test_build_rejects_bad_names(void **state)
 {
 	static const char *const bad[] = { "", "0123456789abcdef", "a/b", "a b", "a:1", ".." };
@@ -385,6 +468,47 @@ static void test_kernel_apply_check_remove(void **state)
 	assert_int_equal(nft_killswitch_check(k->nft, &tunnel_ks), -ENOENT);
 	assert_string_equal(error_message(), "kill switch table " TABLE " is missing");
 	assert_int_equal(nft_killswitch_remove(k->nft, TUNNEL), 0);
+}
+
+/* As nft(8) prints each mode's rules, and CHECK agrees with what the kernel holds. */
+static void test_kernel_modes(void **state)
+{
+	static const char *const lines[] = {
+		"iifname \"wg0\" tcp dport 9000 accept",
+		"iifname \"wg0\" udp dport 51000 accept",
+		"iifname \"eth0\" ip daddr 10.89.0.2 ct state established,related accept",
+		"iifname \"eth0\" ip daddr 10.89.0.2 ct state new ct mark set 0x57474e49 accept",
+		"iifname \"eth0\" ip6 daddr fd89::2 ct state new ct mark set 0x57474e49 accept",
+		"iifname \"eth0\" icmpv6 type 135-136 accept",
+		"oifname \"eth0\" icmpv6 type 135-136 accept",
+		"meta mark 0x0000ca6c meta l4proto udp accept",
+		"oifname \"eth0\" ct mark 0x57474e49 accept",
+		"oifname \"eth0\" ip daddr 198.51.100.0/24 accept",
+		"type route hook output priority mangle; policy accept;",
+		"ct mark 0x57474e49 meta mark set 0x57474e49",
+		"type nat hook output priority -100; policy accept;",
+		"oifname != \"lo\" meta nfproto ipv4 udp dport 53 dnat ip to 10.64.0.1",
+		"oifname != \"lo\" meta nfproto ipv4 tcp dport 53 dnat ip to 10.64.0.1",
+	};
+	struct kernel *k = kernel_or_skip(state);
+	const char *ruleset;
+
+	assert_int_equal(nft_killswitch_apply(k->nft, &modes_ks), 0);
+	assert_int_equal(nft_killswitch_check(k->nft, &modes_ks), 0);
+	ruleset = run("nft list table inet wgcni-wg0");
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (count(ruleset, lines[i]) != 1)
+			fail_msg("missing once: %s\nin:\n%s", lines[i], ruleset);
+	/* Standalone's CHECK does not accept a chained table, nor the reverse. */
+	assert_int_equal(nft_killswitch_check(k->nft, &(struct killswitch){ .tunnel_ifname = "wg0" }),
+			 -EBADMSG);
+	error_clear();
+	assert_int_equal(sh("nft flush chain inet wgcni-wg0 dns-redirect"), 0);
+	assert_int_equal(nft_killswitch_check(k->nft, &modes_ks), -EBADMSG);
+	assert_string_equal(error_message(),
+			    "kill switch table wgcni-wg0: chain dns-redirect has 0 rules, expected 2");
+	error_clear();
+	assert_int_equal(nft_killswitch_remove(k->nft, "wg0"), 0);
 }
 
 /* Another interface's table is not this one's. */
@@ -662,6 +786,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_name),
 		cmocka_unit_test(test_build_parses_back),
+		cmocka_unit_test(test_build_modes),
 		cmocka_unit_test(test_build_rejects_bad_names),
 		cmocka_unit_test(test_build_small_buffers),
 		cmocka_unit_test_setup_teardown(test_kernel_apply_check_remove, kernel_setup,
@@ -670,6 +795,7 @@ int main(void)
 						kernel_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_check_names_tampering, kernel_setup,
 						kernel_teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_modes, kernel_setup, kernel_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_packets, kernel_setup, kernel_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_inbound, kernel_setup, kernel_teardown),
 	};

@@ -146,6 +146,36 @@ static void test_round_trip(void **state)
 	free(all);
 }
 
+/* The routing modes' keys: written only when not standalone, read back, optional on load. */
+static void test_round_trip_chained(void **state)
+{
+	struct attachment a = make("net-a", "c1", 0x22), b;
+	char text[1024];
+
+	snprintf(a.tunnel_ifname, sizeof(a.tunnel_ifname), "wg0");
+	a.chained = true;
+	a.socket_in_container = true;
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/c1.eth0", text, sizeof(text));
+	assert_non_null(strstr(text, "kill_switch=1\ntunnel_ifname=wg0\nchained=1\n"
+				     "socket_in_container=1\n"));
+	memset(&b, 0xee, sizeof(b));
+	assert_int_equal(state_load("net-a", "c1", "eth0", &b), 0);
+	assert_string_equal(b.tunnel_ifname, "wg0");
+	assert_true(b.chained);
+	assert_true(b.socket_in_container);
+
+	/* A record without the keys (an older writer's) is standalone. */
+	a = make("net-a", "c1", 0x22);
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/c1.eth0", text, sizeof(text));
+	assert_null(strstr(text, "chained"));
+	assert_int_equal(state_load("net-a", "c1", "eth0", &b), 0);
+	assert_string_equal(b.tunnel_ifname, "");
+	assert_false(b.chained);
+	assert_false(b.socket_in_container);
+}
+
 static void test_load_missing(void **state)
 {
 	struct attachment b;
@@ -548,6 +578,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_round_trip),
+		TEST(test_round_trip_chained),
 		TEST(test_load_missing),
 		TEST(test_list),
 		TEST(test_remove),

@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/report.awk -v json=FILE -v machine=TEXT RAW: the table on stdout, the same numbers
+# in JSON. RAW lines: TAG VERB MICROSECONDS MAXRSS_KIB EXIT (see bench/lib.sh); an ADD
+# followed by a DEL of the same TAG also makes an ADD+DEL sample. Plain POSIX awk (mawk).
+
+function sort(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++) {
+		t = a[i]
+		for (j = i - 1; j >= 1 && a[j] > t; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = t
+	}
+}
+# Nearest-rank percentile of the samples of key k, in microseconds (-1: none).
+function pct(k, p,    n, i, a, r) {
+	n = cnt[k]
+	if (!n)
+		return -1
+	for (i = 1; i <= n; i++)
+		a[i] = val[k, i]
+	sort(a, n)
+	r = int(p / 100 * n + 0.999999)
+	return a[r < 1 ? 1 : r]
+}
+function med(k) { return pct(k, 50) }
+function ms(us) { return us == -1 ? "-" : sprintf("%.1f", us / 1000) }
+function ratio(a, b) { return (a == -1 || b <= 0) ? "-" : sprintf("%.2f", a / b) }
+function jnum(x) { return x == "-" || x == "" ? "null" : x }
+function add(k, v) { cnt[k]++; val[k, cnt[k]] = v }
+function stat_json(k) {
+	return sprintf("{\"n\":%d,\"median_us\":%s,\"p90_us\":%s}", cnt[k], jnum(med(k)), jnum(pct(k, 90)))
+}
+function target(name, met, detail) {
+	ntargets++
+	tname[ntargets] = name
+	tmet[ntargets] = met
+	tdetail[ntargets] = detail
+}
+
+{
+	tag = $1; verb = $2; us = $3 + 0
+	add(tag SUBSEP verb, us)
+	if (verb == "wggo")
+		add(tag SUBSEP "wggo-rss", $4 + 0)
+	if (!(tag in seen)) { seen[tag] = 1; order[++ntags] = tag }
+	if ((verb == "ADD" || verb == "DEL") && $4 + 0 > rss[tag])
+		rss[tag] = $4 + 0
+	if (verb == "ADD")
+		pending[tag] = us
+	else if (verb == "DEL" && (tag in pending)) {
+		add(tag SUBSEP "ADD+DEL", pending[tag] + us)
+		delete pending[tag]
+	}
+}
+
+function row(tag, ref,    a, d, s) {
+	a = tag SUBSEP "ADD"; d = tag SUBSEP "DEL"; s = tag SUBSEP "ADD+DEL"
+	printf "%-14s %8s %8s | %8s %8s | %8s %8s | %5s %5s %5s | %6s\n", tag,
+		ms(med(a)), ms(pct(a, 90)), ms(med(d)), ms(pct(d, 90)), ms(med(s)), ms(pct(s, 90)),
+		ratio(med(a), med(ref SUBSEP "ADD")), ratio(med(d), med(ref SUBSEP "DEL")),
+		ratio(med(s), med(ref SUBSEP "ADD+DEL")), rss[tag] ? sprintf("%.2f", rss[tag] / 1024) : "-"
+}
+
+END {
+	printf "Machine: %s\n\n", machine
+	print "Direct invocation, fresh namespace each time (ms; ratios are of medians, to ptp of the same environment)"
+	printf "%-14s %8s %8s | %8s %8s | %8s %8s | %5s %5s %5s | %6s\n", "subject", "ADD med", "p90",
+		"DEL med", "p90", "A+D med", "p90", "xADD", "xDEL", "xA+D", "RSSMiB"
+	for (i = 1; i <= ntags; i++) {
+		t = order[i]
+		if (t ~ /@/ || t ~ /floor|podman|count|rss/ || !cnt[t SUBSEP "ADD"])
+			continue
+		row(t, t ~ /^vm:/ ? "vm:ptp" : "ptp")
+	}
+
+	print "\nThe kernel's floor (ms, median / p90) and wgcni above it"
+	split("move create delete wggo", fv, " ")
+	for (e = 0; e <= 1; e++) {
+		p = e ? "vm:" : ""
+		if (!cnt[p "floor" SUBSEP "delete"])
+			continue
+		line = sprintf("%-9s", e ? "VM:" : "host:")
+		for (i = 1; i <= 4; i++)
+			if (cnt[p "floor" SUBSEP fv[i]])
+				line = line sprintf("  %s %s/%s", fv[i], ms(med(p "floor" SUBSEP fv[i])),
+					ms(pct(p "floor" SUBSEP fv[i], 90)))
+		print line
+	}
+	us_floor_add = med("floor" SUBSEP "move") + med("floor" SUBSEP "wggo")
+	us_above_add = med("wgus" SUBSEP "ADD") - us_floor_add
+	us_above_del = med("wgus" SUBSEP "DEL") - med("floor" SUBSEP "delete")
+	k_above_add = med("vm:wgk" SUBSEP "ADD") - med("vm:floor" SUBSEP "create")
+	k_above_del = med("vm:wgk" SUBSEP "DEL") - med("vm:floor" SUBSEP "delete")
+	if (cnt["wgus" SUBSEP "ADD"])
+		printf "userspace: ADD %s above move+wireguard-go start (%s); DEL %s above one device delete\n",
+			ms(us_above_add), ms(us_floor_add), ms(us_above_del)
+	if (cnt["vm:wgk" SUBSEP "ADD"])
+		printf "kernel (VM): ADD %s above one create-in-namespace; DEL %s above one delete\n",
+			ms(k_above_add), ms(k_above_del)
+	if (cnt["floor" SUBSEP "wggo"])
+		printf "wireguard-go RSS right after start: %.1f MiB\n", med("floor" SUBSEP "wggo-rss") / 1024
+	if (cnt["rss" SUBSEP "wggo-per-tunnel"])
+		printf "wireguard-go RSS per attached tunnel (mean of the helpers): %.1f MiB\n",
+			med("rss" SUBSEP "wggo-per-tunnel") / 1024
+
+	sj = ""
+	printf "\nScaling: ADD+DEL median (ms) with tunnels already attached\n"
+	for (i = 1; i <= ntags; i++) {
+		t = order[i]
+		if (t !~ /@/)
+			continue
+		split(t, parts, "@")
+		base = parts[1] "@0"
+		printf "  %-12s %8s  (x%s of none)\n", t, ms(med(t SUBSEP "ADD+DEL")),
+			ratio(med(t SUBSEP "ADD+DEL"), med(base SUBSEP "ADD+DEL"))
+		sj = sj sprintf("%s\"%s\":%s", sj ? "," : "", t, stat_json(t SUBSEP "ADD+DEL"))
+		if (parts[2] == 500) {
+			scale[parts[1]] = med(t SUBSEP "ADD+DEL") / med(base SUBSEP "ADD+DEL")
+		}
+	}
+
+	if (cnt["podman" SUBSEP "none"]) {
+		none = med("podman" SUBSEP "none")
+		printf "\npodman run --rm localhost/bb true (ms, median / p90; cost over --network none)\n"
+		split("none bridge wgcni", pv, " ")
+		for (i = 1; i <= 3; i++) {
+			k = "podman" SUBSEP pv[i]
+			printf "  %-7s %8s / %8s   +%s\n", pv[i], ms(med(k)), ms(pct(k, 90)), ms(med(k) - none)
+		}
+	}
+
+	printf "\nPer ADD (one call, strace): syscalls, netlink requests\n"
+	split("wgus ptp bridge", cv, " ")
+	for (i = 1; i <= 3; i++)
+		if (cnt["count" SUBSEP cv[i] "-syscalls"])
+			printf "  %-7s %5d syscalls, %3d netlink requests%s\n", cv[i],
+				med("count" SUBSEP cv[i] "-syscalls"), med("count" SUBSEP cv[i] "-netlink"),
+				(cv[i] == "wgus" ? " (the plugin process; wireguard-go not counted)" : " (with the IPAM plugin it runs)")
+
+	# Targets from issue 6.
+	if (cnt["vm:wgk" SUBSEP "ADD"]) {
+		r = med("vm:wgk" SUBSEP "ADD") / med("vm:ptp" SUBSEP "ADD")
+		target("kernel ADD median <= 0.5 x ptp ADD", r <= 0.5, sprintf("x%.2f", r))
+		r = med("vm:wgk" SUBSEP "DEL") / med("vm:ptp" SUBSEP "DEL")
+		target("kernel DEL median <= ptp DEL", r <= 1, sprintf("x%.2f", r))
+	}
+	if (cnt["wgus" SUBSEP "ADD"]) {
+		target("userspace ADD within 2 ms of move + wireguard-go start", us_above_add <= 2000,
+			sprintf("%+.1f ms", us_above_add / 1000))
+		r = med("wgus" SUBSEP "DEL") / med("ptp" SUBSEP "DEL")
+		target("userspace DEL <= 0.25 x ptp DEL", r <= 0.25, sprintf("x%.2f", r))
+		m = rss["wgus"] > rss["vm:wgk"] ? rss["wgus"] : rss["vm:wgk"]
+		target("plugin peak RSS < 4 MiB", m < 4096, sprintf("%.2f MiB", m / 1024))
+	}
+	if (cnt["podman" SUBSEP "none"]) {
+		w = med("podman" SUBSEP "wgcni") - none
+		b = med("podman" SUBSEP "bridge") - none
+		target("podman run: wgcni cost over none <= bridge's", w <= b,
+			sprintf("%.1f vs %.1f ms", w / 1000, b / 1000))
+	}
+	for (s in scale)
+		target(s " ADD+DEL with 500 attached <= 1.2 x none", scale[s] <= 1.2, sprintf("x%.2f", scale[s]))
+	printf "\nTargets (issue 6)\n"
+	tj = ""
+	for (i = 1; i <= ntargets; i++) {
+		printf "  %-7s %-58s %s\n", tmet[i] ? "MET" : "NOT MET", tname[i], tdetail[i]
+		tj = tj sprintf("%s{\"target\":\"%s\",\"met\":%s,\"value\":\"%s\"}", i > 1 ? "," : "",
+			tname[i], tmet[i] ? "true" : "false", tdetail[i])
+	}
+
+	if (json == "")
+		exit
+	printf "{\"machine\":\"%s\",\"unit\":\"microseconds\",\"subjects\":{", machine >json
+	first = 1
+	for (i = 1; i <= ntags; i++) {
+		t = order[i]
+		printf "%s\"%s\":{", first ? "" : ",", t >json
+		first = 0
+		f2 = 1
+		for (k in cnt) {
+			split(k, kk, SUBSEP)
+			if (kk[1] != t)
+				continue
+			printf "%s\"%s\":%s", f2 ? "" : ",", kk[2], stat_json(k) >json
+			f2 = 0
+		}
+		if (rss[t])
+			printf ",\"peak_rss_kib\":%d", rss[t] >json
+		printf "}" >json
+	}
+	printf "},\"above_floor_us\":{\"userspace_add\":%s,\"userspace_del\":%s,\"kernel_add\":%s,\"kernel_del\":%s}",
+		cnt["wgus" SUBSEP "ADD"] ? us_above_add : "null", cnt["wgus" SUBSEP "ADD"] ? us_above_del : "null",
+		cnt["vm:wgk" SUBSEP "ADD"] ? k_above_add : "null", cnt["vm:wgk" SUBSEP "ADD"] ? k_above_del : "null" >json
+	printf ",\"scaling_add_del\":{%s},\"targets\":[%s]}\n", sj, tj >json
+}
