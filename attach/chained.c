@@ -74,6 +74,8 @@ static int lan_sysctls(void *arg)
 		const char *dir, *knob, *value;
 	} knobs[] = {
 		{ "ipv4", "rp_filter", "2" },
+		/* ARP never reaches the inet table: answer only for the leg's own address (CVE-2019-14899). */
+		{ "ipv4", "arp_ignore", "1" },
 		{ "ipv6", "accept_ra", "0" },
 	};
 

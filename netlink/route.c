@@ -118,7 +118,7 @@ int route_del_all(struct nl_sock *s, int ifindex, const struct cidr *dst, uint32
 		int r = nl_request(s, route_build_gateway(buf, nl_next_seq(s), RTM_DELROUTE, ifindex,
 							  dst, NULL, table), NULL, NULL);
 
-		if (r == -ESRCH)
+		if (r == -ESRCH || r == -ENOENT) /* IPv6 says ENOENT */
 			return removed;
 		if (r < 0) {
 			cidr_format(dst, text, sizeof(text));
