@@ -62,9 +62,15 @@ static struct rule lan_rule(int family)
 }
 
 /* Written inside the container: /proc/sys/net is the namespace of whoever opens it. */
+struct lan_knobs {
+	const char *ifname;
+	bool kill_switch;
+};
+
 static int lan_sysctls(void *arg)
 {
-	const char *ifname = arg;
+	const struct lan_knobs *k = arg;
+	const char *ifname = k->ifname;
 	/*
 	 * Loose reverse-path filtering on the LAN leg: a published port's client
 	 * is routed by the tunnel for unmarked packets, and strict filtering
@@ -83,6 +89,9 @@ static int lan_sysctls(void *arg)
 		char path[128];
 		_cleanup_close_ int fd = -1;
 
+		/* Without the kill switch (debugging) the leg behaves as the runtime left it. */
+		if (!k->kill_switch && strcmp(knobs[i].knob, "arp_ignore") == 0)
+			continue;
 		snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", knobs[i].dir, ifname,
 			 knobs[i].knob);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -121,7 +130,9 @@ int lan_routing_add(struct attach_ctx *ctx, const struct netconf *conf, const st
 {
 	int r;
 
-	r = netns_run(ctx->netns_fd, lan_sysctls, (void *)lan->ifname);
+	struct lan_knobs knobs = { .ifname = lan->ifname, .kill_switch = conf->kill_switch };
+
+	r = netns_run(ctx->netns_fd, lan_sysctls, &knobs);
 	if (r == 0 && !keep_defaults)
 		r = route_del_all(ctx->ctr_rtnl, lan->ifindex, &default_v4, RT_TABLE_MAIN);
 	if (r >= 0 && !keep_defaults)
