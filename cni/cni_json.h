@@ -119,6 +119,11 @@ static inline int cni_json_abs_path(json_object *v, const char *path, char **out
 	return cni_json_strdup(v, path, out);
 }
 
+/* One IP prefix ("10.0.0.0/8"), reported by path when it is not one. */
+int cni_json_cidr(json_object *v, const char *path, struct cidr *out);
+/* An array of at most `max` prefixes with their host bits cleared (networks, as routes take them). */
+int cni_json_networks(json_object *v, const char *path, size_t max, struct cidr **out, size_t *n);
+
 /* Array of strings, each checked by `check` when given (which reports and returns < 0). */
 int cni_json_strings(json_object *v, const char *path, char ***out, size_t *n,
 		     int (*check)(const char *s, const char *item_path));

@@ -81,7 +81,7 @@ static int parse_private_key_file(json_object *v, const char *path, struct netco
 	return cni_json_abs_path(v, path, &conf->private_key_file);
 }
 
-static int parse_cidr(json_object *v, const char *path, struct cidr *out)
+int cni_json_cidr(json_object *v, const char *path, struct cidr *out)
 {
 	const char *s = NULL;
 
@@ -89,6 +89,26 @@ static int parse_cidr(json_object *v, const char *path, struct cidr *out)
 		return -EINVAL;
 	if (cidr_parse(s, out) < 0)
 		return error_config("%s: not an IP prefix: \"%s\"", path, s);
+	return 0;
+}
+
+int cni_json_networks(json_object *v, const char *path, size_t max, struct cidr **out, size_t *n)
+{
+	char item[CNI_PATH_MAX];
+	size_t len = 0;
+
+	if (cni_json_array(v, path, 0, max, &len) < 0)
+		return -EINVAL;
+	*out = calloc(len ? len : 1, sizeof(**out));
+	if (!*out)
+		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "%s", path);
+	for (size_t i = 0; i < len; i++) {
+		cni_path(item, sizeof(item), "%s[%zu]", path, i);
+		if (cni_json_cidr(json_object_array_get_idx(v, i), item, &(*out)[i]) < 0)
+			return -EINVAL;
+		cidr_mask(&(*out)[i]);
+		(*n)++;
+	}
 	return 0;
 }
 
@@ -113,7 +133,7 @@ static int parse_addresses(json_object *v, const char *path, struct netconf *con
 		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "%s", path);
 	for (size_t i = 0; i < n; i++) {
 		cni_path(item, sizeof(item), "%s[%zu]", path, i);
-		if (parse_cidr(json_object_array_get_idx(v, i), item, &conf->addresses[i]) < 0)
+		if (cni_json_cidr(json_object_array_get_idx(v, i), item, &conf->addresses[i]) < 0)
 			return -EINVAL;
 		conf->n_addresses++;
 		/* The same address twice, whatever the prefix, is refused by the kernel. */
@@ -291,25 +311,9 @@ static int parse_endpoint(json_object *v, const char *path, struct peer_conf *pe
 
 static int parse_allowed_ips(json_object *v, const char *path, struct peer_conf *peer)
 {
-	char item[CNI_PATH_MAX];
-	size_t n = 0;
-
-	if (!v)
-		return 0;
-	if (cni_json_array(v, path, 0, MAX_ALLOWED_IPS, &n) < 0)
-		return -EINVAL;
-	peer->allowed_ips = calloc(n ? n : 1, sizeof(*peer->allowed_ips));
-	if (!peer->allowed_ips)
-		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "%s", path);
-	for (size_t i = 0; i < n; i++) {
-		cni_path(item, sizeof(item), "%s[%zu]", path, i);
-		if (parse_cidr(json_object_array_get_idx(v, i), item, &peer->allowed_ips[i]) < 0)
-			return -EINVAL;
-		/* The kernel stores networks; routes are added for the same. */
-		cidr_mask(&peer->allowed_ips[i]);
-		peer->n_allowed_ips++;
-	}
-	return 0;
+	/* The kernel stores networks; routes are added for the same. */
+	return v ? cni_json_networks(v, path, MAX_ALLOWED_IPS, &peer->allowed_ips,
+				     &peer->n_allowed_ips) : 0;
 }
 
 static int parse_persistent_keepalive(json_object *v, const char *path, struct peer_conf *peer)

@@ -11,17 +11,6 @@
 #define MAX_ALLOWED_SUBNETS 64
 #define MAX_INBOUND_PORTS 64
 
-static int parse_cidr(json_object *v, const char *path, struct cidr *out)
-{
-	const char *s = NULL;
-
-	if (cni_json_string(v, path, &s) < 0)
-		return -EINVAL;
-	if (cidr_parse(s, out) < 0)
-		return error_config("%s: not an IP prefix: \"%s\"", path, s);
-	return 0;
-}
-
 /* The kernel's dev_valid_name(), so a bad name fails here and not halfway through ADD. */
 int cni_parse_tunnel_interface(json_object *v, const char *path, struct netconf *conf)
 {
@@ -41,27 +30,15 @@ int cni_parse_tunnel_interface(json_object *v, const char *path, struct netconf 
 
 int cni_parse_allowed_subnets(json_object *v, const char *path, struct netconf *conf)
 {
-	char item[CNI_PATH_MAX];
-	size_t n = 0;
-
 	if (!v)
 		return 0;
-	if (cni_json_array(v, path, 0, MAX_ALLOWED_SUBNETS, &n) < 0)
+	if (cni_json_networks(v, path, MAX_ALLOWED_SUBNETS, &conf->allowed_subnets,
+			      &conf->n_allowed_subnets) < 0)
 		return -EINVAL;
-	conf->allowed_subnets = calloc(n ? n : 1, sizeof(*conf->allowed_subnets));
-	if (!conf->allowed_subnets)
-		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "%s", path);
-	for (size_t i = 0; i < n; i++) {
-		cni_path(item, sizeof(item), "%s[%zu]", path, i);
-		if (parse_cidr(json_object_array_get_idx(v, i), item,
-			       &conf->allowed_subnets[i]) < 0)
-			return -EINVAL;
-		cidr_mask(&conf->allowed_subnets[i]);
-		conf->n_allowed_subnets++;
-		/* A /0 here would be a default route around the tunnel. */
+	/* A /0 here would be a default route around the tunnel. */
+	for (size_t i = 0; i < conf->n_allowed_subnets; i++)
 		if (conf->allowed_subnets[i].prefix == 0)
-			return error_config("%s: a default route is not a local network", item);
-	}
+			return error_config("%s[%zu]: a default route is not a local network", path, i);
 	return 0;
 }
 
