@@ -191,12 +191,17 @@ static int build(struct add_job *job)
 	if (r < 0)
 		return r;
 	job->done = DEVICE;
-	snprintf(job->rec.host_ifname, sizeof(job->rec.host_ifname), "%s", job->dev.host_ifname);
-	job->rec.helper_pid = job->dev.helper_pid;
-	job->rec.helper_start_time = job->dev.helper_start_time;
-	r = state_save(&job->rec);
-	if (r < 0)
-		return error_report(r, CNI_ERR_IO, "recording the attachment");
+	/* A helper started early is in the record already. */
+	if (strcmp(job->rec.host_ifname, job->dev.host_ifname) != 0 ||
+	    job->rec.helper_pid != job->dev.helper_pid) {
+		snprintf(job->rec.host_ifname, sizeof(job->rec.host_ifname), "%s",
+			 job->dev.host_ifname);
+		job->rec.helper_pid = job->dev.helper_pid;
+		job->rec.helper_start_time = job->dev.helper_start_time;
+		r = state_save(&job->rec);
+		if (r < 0)
+			return error_report(r, CNI_ERR_IO, "recording the attachment");
+	}
 
 	r = link_get(job->ctx.ctr_rtnl, job->modes.tunnel, &info);
 	if (r < 0)
@@ -206,6 +211,8 @@ static int build(struct add_job *job)
 	if (job->modes.chained)
 		r = lan_routing_add(&job->ctx, conf, &job->modes.lan,
 				    job->modes.socket_in_container);
+	if (r == 0 && job->modes.beside)
+		r = beside_routing_add(&job->ctx, conf);
 	if (r == 0)
 		r = add_addresses_and_routes(job, info.index);
 	if (r == 0 && job->modes.socket_in_container)
@@ -218,6 +225,9 @@ static void rollback(struct add_job *job)
 {
 	int r;
 
+	/* A helper started early but no device made of it yet. */
+	if (job->done < DEVICE && job->dev.ops && job->dev.ops->cancel && job->dev.helper_pid > 0)
+		job->dev.ops->cancel(&job->dev);
 	switch (job->done) {
 	case DEVICE:
 		/* The policy rules; routes go with their devices, and LAN defaults stay gone. */
@@ -225,6 +235,8 @@ static void rollback(struct add_job *job)
 			lan_routing_del(&job->ctx, job->req->conf, job->modes.lan.ifname);
 		if (job->modes.socket_in_container)
 			fwmark_rules_del(&job->ctx);
+		if (job->modes.beside)
+			beside_routing_del(&job->ctx);
 		r = job->dev.ops->destroy(&job->dev);
 		if (r < 0)
 			log_msg("rollback: removing the device: %s", strerror(-r));
@@ -278,18 +290,53 @@ static int fill_result(const struct add_job *job, struct cni_result *result)
 	return 0;
 }
 
+/*
+ * userspace: wireguard-go starts now, so that its ~30 ms start overlaps the
+ * rest of ADD (its TUN stays in this namespace until create moves it, after
+ * the kill switch); the record names it from its first write.
+ */
+static int start_device(struct add_job *job)
+{
+	struct wgdev *dev = &job->dev;
+	int r;
+
+	if (!dev->ops->start)
+		return 0;
+	dev->netns_fd = job->ctx.netns_fd;
+	dev->socket_in_container = job->modes.socket_in_container;
+	r = dev->ops->start(dev);
+	if (r < 0)
+		return r;
+	snprintf(job->rec.host_ifname, sizeof(job->rec.host_ifname), "%s", dev->host_ifname);
+	job->rec.helper_pid = dev->helper_pid;
+	job->rec.helper_start_time = dev->helper_start_time;
+	return 0;
+}
+
 static int prepare(struct add_job *job, const struct cni_result *prev)
 {
 	const struct attach_request *req = job->req;
+	const char *implementation = req->conf->userspace_implementation;
 	const struct wgdev_ops *ops;
 	int r;
 
 	r = modes_prepare(&job->modes, req->conf, req->ifname, prev);
 	if (r < 0)
 		return r;
+	job->modes.beside = req->beside;
+	job->modes.published = req->published;
+	job->modes.n_published = req->n_published;
 	ops = wgdev_select(req->conf->backend, req->conf->userspace_implementation);
 	if (!ops)
 		return -ENOTSUP;
+	if (ops->kind == BACKEND_USERSPACE)
+		implementation = wgdev_userspace_find(req->conf->userspace_implementation);
+	job->dev.ops = ops;
+	job->dev.implementation = implementation;
+	/* socketNamespace "container": started in the container, once it is open. */
+	r = job->modes.socket_in_container ? 0 : start_device(job);
+	if (r < 0)
+		return r;
 	r = endpoint_resolve(req->conf);
 	if (r < 0)
 		return r;
@@ -299,6 +346,11 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 	r = attach_ctx_open(&job->ctx, req->netns_path, ops->kind, false);
 	if (r < 0)
 		return r;
+	if (job->modes.socket_in_container) {
+		r = start_device(job);
+		if (r < 0)
+			return r;
+	}
 	if (job->modes.chained) {
 		r = lan_read(&job->ctx, &job->modes.lan);
 		if (r < 0)
@@ -319,11 +371,10 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 			 job->modes.tunnel);
 	job->rec.chained = job->modes.chained;
 	job->rec.socket_in_container = job->modes.socket_in_container;
+	job->rec.beside = job->modes.beside;
 	attach_wgdev_from_record(&job->dev, &job->rec, &job->ctx);
 	job->dev.ops = ops;
-	job->dev.implementation = req->conf->userspace_implementation;
-	if (ops->kind == BACKEND_USERSPACE)
-		job->dev.implementation = wgdev_userspace_find(req->conf->userspace_implementation);
+	job->dev.implementation = implementation;
 	return 0;
 }
 

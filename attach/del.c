@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "cleanup.h"
 #include "error.h"
 #include "link.h"
 #include "log.h"
@@ -35,6 +36,11 @@ static int teardown_routing(const struct attachment *rec, struct attach_ctx *ctx
 		if (r < 0 && !first)
 			first = r;
 	}
+	if (rec->beside) {
+		r = beside_routing_del(ctx);
+		if (r < 0 && !first)
+			first = r;
+	}
 	if (first < 0)
 		log_msg("removing the policy routing of %s: %s", rec->container_id, strerror(-first));
 	return first;
@@ -55,8 +61,9 @@ int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx,
 			strerror(-r));
 		first = first ? first : r;
 	}
-	if (ctx->ctr_rtnl) {
-		/* Userspace: the TUN would go with its helper, but not before a re-ADD may want the name. */
+	/* Userspace: the TUN would go with its helper, but not before a re-ADD may want the name.
+	 * Kernel: destroy deleted the tunnel by this name already. */
+	if (ctx->ctr_rtnl && !(r == 0 && rec->backend == BACKEND_KERNEL)) {
 		r = link_delete(ctx->ctr_rtnl, tunnel);
 		if (r < 0 && r != -ENODEV) {
 			log_msg("deleting %s of %s: %s", tunnel, rec->container_id, strerror(-r));
@@ -77,13 +84,26 @@ int attach_teardown(const struct attachment *rec, struct attach_ctx *ctx,
 	return first;
 }
 
+/*
+ * Torn down under the state lock, so that a peer change being applied
+ * (attach_reconfigure) finishes with this attachment before it goes, or
+ * never sees it. The record is read again under the lock: another DEL or a
+ * GC may have removed it meanwhile.
+ */
 int attach_del(const struct attach_request *req)
 {
+	_cleanup_close_ int lock = -1;
 	struct attachment rec;
 	struct attach_ctx ctx;
 	int r;
 
 	r = state_load(req->conf->name, req->container_id, req->ifname, &rec);
+	if (r == 0) {
+		lock = state_lock();
+		if (lock < 0)
+			return error_report(lock, CNI_ERR_IO, "locking " STATE_DIR);
+		r = state_load(req->conf->name, req->container_id, req->ifname, &rec);
+	}
 	if (r == -ENOENT)
 		return 0; /* nothing recorded, so nothing of ours exists */
 	if (r < 0)
@@ -119,14 +139,19 @@ static const char *stable_netns(const struct attachment *rec)
 	return "";
 }
 
-int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void *data),
+int attach_gc(const struct netconf *conf, bool (*keep)(const struct attachment *a, void *data),
 	      void *data)
 {
+	const char *network = conf->name;
 	struct attachment *recs = NULL;
+	_cleanup_close_ int lock = state_lock();
 	size_t n = 0;
 	int first = 0;
 	int r;
 
+	/* Under the state lock, as DEL. */
+	if (lock < 0)
+		return error_report(lock, CNI_ERR_IO, "locking " STATE_DIR);
 	r = state_list(network, &recs, &n);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "listing attachments of %s", network);
@@ -138,7 +163,7 @@ int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void
 		log_msg("GC: removing stale attachment %s/%s", recs[i].container_id, recs[i].ifname);
 		r = attach_ctx_open(&ctx, stable_netns(&recs[i]), recs[i].backend, true);
 		if (r == 0)
-			r = attach_teardown(&recs[i], &ctx, NULL);
+			r = attach_teardown(&recs[i], &ctx, conf);
 		attach_ctx_close(&ctx);
 		if (r < 0 && !first)
 			first = r;

@@ -23,7 +23,11 @@
 
 uint32_t fwmark_route_table(const struct modes *m, const struct cidr *dst)
 {
-	return m->socket_in_container && dst->prefix == 0 ? WGCNI_FWMARK_TABLE : RT_TABLE_MAIN;
+	if (dst->prefix != 0)
+		return RT_TABLE_MAIN;
+	return m->socket_in_container ? WGCNI_FWMARK_TABLE :
+	       m->beside	      ? WGCNI_BESIDE_TABLE :
+				        RT_TABLE_MAIN;
 }
 
 uint32_t fwmark_device_mark(const struct modes *m, const struct netconf *conf)

@@ -143,6 +143,13 @@ void modes_killswitch(const struct modes *m, const struct netconf *conf, struct 
 	};
 	if (m->socket_in_container)
 		ks->socket_mark = fwmark_device_mark(m, conf);
+	/* Without published ports nothing may come in on another leg: the standalone table. */
+	if (m->beside && m->n_published) {
+		ks->lan_any = true;
+		ks->published = m->published;
+		ks->n_published = m->n_published;
+		ks->lan_mark = WGCNI_LAN_MARK;
+	}
 	if (!m->chained)
 		return;
 	ks->lan_ifname = m->lan.ifname;

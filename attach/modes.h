@@ -32,6 +32,13 @@ struct modes {
 	bool chained;
 	bool socket_in_container;
 	struct lan_leg lan; /* chained only */
+	/*
+	 * netavark: the tunnel beside other networks set up before or after it
+	 * (beside.c); podman's published ports are answered on their legs.
+	 */
+	bool beside;
+	const struct port_range *published;
+	size_t n_published;
 	bool has_dns_v4, has_dns_v6;
 	struct cidr dns_v4, dns_v6;
 };
@@ -59,13 +66,17 @@ int lan_read(struct attach_ctx *ctx, struct lan_leg *lan);
  */
 int lan_routing_add(struct attach_ctx *ctx, const struct netconf *conf, const struct lan_leg *lan,
 		    bool keep_defaults);
-/* Remove what lan_routing_add() added; best effort. conf NULL (GC): allowedSubnets stay. */
+/* Remove what lan_routing_add() added; best effort. conf NULL: allowedSubnets stay. */
 int lan_routing_del(struct attach_ctx *ctx, const struct netconf *conf, const char *lan_ifname);
 /* CHECK: the rule and table 5747 agree, no default route is back, allowedSubnets routed. */
 int lan_routing_check(struct attach_ctx *ctx, const struct netconf *conf,
 		      const struct lan_leg *lan, bool keep_defaults);
 /* The previous plugin's default routes leave the result with the kernel's. */
 void lan_result_drop_defaults(struct cni_result *result);
+
+/* netavark's side by side: the policy rules (beside.c), both families; del is best effort. */
+int beside_routing_add(struct attach_ctx *ctx, const struct netconf *conf);
+int beside_routing_del(struct attach_ctx *ctx);
 
 /* The table a tunnel route to dst goes in: wg-quick's for default routes with the socket inside. */
 uint32_t fwmark_route_table(const struct modes *m, const struct cidr *dst);

@@ -135,12 +135,22 @@ static int reconfigure_one(struct netconf *conf, const struct attachment *rec,
 	return r;
 }
 
+/*
+ * Under the state lock, as DEL and GC: a DEL cannot tear an attachment down
+ * between the listing and its configure (the device, helper or namespace
+ * vanishing under it); it waits, or ran before and left no record. ADD holds
+ * the lock only while recording: an ADD that merged the stored peers before
+ * a change and records after this listing starts without the change.
+ */
 int attach_reconfigure(struct netconf *conf, const struct cidr *stale, size_t n_stale)
 {
 	_cleanup_free_ struct attachment *recs = NULL;
+	_cleanup_close_ int lock = state_lock();
 	size_t n = 0;
 	int r, first = 0, done = 0;
 
+	if (lock < 0)
+		return error_report(lock, CNI_ERR_IO, "locking " STATE_DIR);
 	r = state_list(conf->name, &recs, &n);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "listing the attachments of %s", conf->name);

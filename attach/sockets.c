@@ -13,6 +13,7 @@
 struct ctr_open {
 	struct attach_ctx *ctx;
 	enum backend_kind kind;
+	bool optional; /* DEL, GC, a peer change: ADD set the sysctls already */
 };
 
 /* Router advertisements must not give the container a route around the tunnel. */
@@ -49,14 +50,15 @@ static int open_in_container(void *arg)
 			return error_report(r, CNI_ERR_IO,
 					    "opening generic netlink in the container namespace");
 	}
-	disable_accept_ra();
+	if (!o->optional)
+		disable_accept_ra();
 	return 0;
 }
 
 int attach_ctx_open(struct attach_ctx *ctx, const char *netns_path, enum backend_kind kind,
 		    bool optional)
 {
-	struct ctr_open o = { .ctx = ctx, .kind = kind };
+	struct ctr_open o = { .ctx = ctx, .kind = kind, .optional = optional };
 	int r;
 
 	memset(ctx, 0, sizeof(*ctx));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
 
@@ -27,7 +28,15 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: %s import FILE --name NET [--chained [--subnet CIDR]] [--dir DIR]"
-		     " [--key-dir DIR] [--force]\n", cli_prog);
+		     " [--key-dir DIR] [--force]\n"
+		     "       %s import FILE --name NET --podman5 [--dir DIR] [--key-dir DIR]"
+		     " [--force]\n"
+		     "  CNI (podman 4, containerd): writes DIR/NET.conflist (DIR: " CLI_DEFAULT_CNI_DIR
+		     ").\n"
+		     "  --podman5: writes DIR/NET.json (DIR: " IMPORT_PODMAN5_DIR ") and runs\n"
+		     "    podman network create -d wireguard -o config=DIR/NET.json NET\n"
+		     "  The keys go to 0600 files in KEY-DIR/NET/ (KEY-DIR: " CLI_DEFAULT_KEY_DIR
+		     ").\n", cli_prog, cli_prog);
 }
 
 static int parse_args(int argc, char **argv, struct import_args *a)
@@ -39,11 +48,12 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "key-dir", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "podman5", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	a->dir = CLI_DEFAULT_CNI_DIR;
+	a->dir = NULL;
 	a->key_dir = CLI_DEFAULT_KEY_DIR;
 	a->subnet = IMPORT_DEFAULT_SUBNET;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -54,6 +64,7 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		case 'd': a->dir = optarg; break;
 		case 'k': a->key_dir = optarg; break;
 		case 'f': a->force = true; break;
+		case 'p': a->podman5 = true; break;
 		default: usage(stderr); return CLI_USAGE;
 		}
 	}
@@ -62,6 +73,12 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 		return CLI_USAGE;
 	}
 	a->file = argv[optind];
+	if (!a->dir)
+		a->dir = a->podman5 ? IMPORT_PODMAN5_DIR : CLI_DEFAULT_CNI_DIR;
+	if (a->podman5 && a->chained)
+		return cli_usage_error("import", "--podman5 and --chained: podman 5 puts the "
+						 "bridge next to the tunnel itself "
+						 "(podman run --network podman,%s)", a->name);
 	if (!peers_name_valid(a->name))
 		return cli_usage_error("import", "--name \"%s\": use letters, digits, '_', '.', "
 						 "'-' (at most %d)", a->name, PEER_NAME_MAX);
@@ -150,6 +167,25 @@ static int store_keys(const struct import_args *a, struct netconf *conf)
 	return conf->private_key_file ? 0 : -ENOMEM;
 }
 
+static void remove_written(const struct netconf *conf, const char *path)
+{
+	char dir[PATH_MAX];
+
+	unlink(path);
+	for (size_t i = 0; i < conf->n_peers; i++)
+		if (conf->peers[i].preshared_key_file)
+			unlink(conf->peers[i].preshared_key_file);
+	if (!conf->private_key_file)
+		return;
+	unlink(conf->private_key_file);
+	snprintf(dir, sizeof(dir), "%s", conf->private_key_file);
+	if (strrchr(dir, '/')) {
+		*strrchr(dir, '/') = '\0';
+		rmdir(dir);
+	}
+	fprintf(stderr, "removed %s and its key files\n", path);
+}
+
 int import_main(int argc, char **argv)
 {
 	struct import_args a = { 0 };
@@ -157,6 +193,7 @@ int import_main(int argc, char **argv)
 	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
 	struct stat st;
+	bool existed;
 	size_t len = 0;
 	int r;
 
@@ -167,8 +204,9 @@ int import_main(int argc, char **argv)
 	r = parse_args(argc, argv, &a);
 	if (r != CLI_OK)
 		return r;
-	snprintf(path, sizeof(path), "%s/%s.conflist", a.dir, a.name);
-	if (!a.force && stat(path, &st) == 0)
+	snprintf(path, sizeof(path), a.podman5 ? "%s/%s.json" : "%s/%s.conflist", a.dir, a.name);
+	existed = stat(path, &st) == 0;
+	if (!a.force && existed)
 		return cli_fail(error_report(-EEXIST, CNI_ERR_INVALID_CONFIG,
 					     "%s exists (--force replaces it)", path));
 	r = read_source(a.file, &text, &len);
@@ -178,13 +216,24 @@ int import_main(int argc, char **argv)
 	}
 	if (r == 0)
 		r = store_keys(&a, &conf);
+	if (r == 0 && a.podman5)
+		r = make_dir(a.dir);
 	if (r == 0)
 		r = import_write_conflist(&a, &conf, path);
+	/*
+	 * The network's files are useless without the network: a failed create
+	 * takes them back, unless they replaced (--force) what a network may use.
+	 */
+	if (r == 0 && a.podman5 && (r = import_podman5_create(&a, path)) < 0 && !existed)
+		remove_written(&conf, path);
 	netconf_free(&conf);
 	if (r < 0)
 		return cli_fail(r);
-	fprintf(stderr, "wrote %s; keys in %s/%s/ (mode 0600)\n"
-			"%s still holds the private key: delete it once the network works\n",
-		path, a.key_dir, a.name, a.file);
+	fprintf(stderr, "wrote %s; keys in %s/%s/ (mode 0600)\n", path, a.key_dir, a.name);
+	if (a.podman5)
+		fprintf(stderr, "created the podman network %s: podman run --network %s ...\n",
+			a.name, a.name);
+	fprintf(stderr, "%s still holds the private key: delete it once the network works\n",
+		a.file);
 	return CLI_OK;
 }

@@ -10,8 +10,14 @@
 
 struct import_args {
 	const char *file, *name, *dir, *key_dir, *subnet;
-	bool chained, force;
+	bool chained, force, podman5;
 };
+
+/* podman 5: the configuration of --podman5 goes here unless --dir says otherwise. */
+#define IMPORT_PODMAN5_DIR "/etc/wgcni"
+
+/* podman network create -d wireguard -o config=CONFIG_PATH NAME; only paths in argv. */
+int import_podman5_create(const struct import_args *a, const char *config_path);
 
 /* Write the conflist for conf (keys already in files) atomically to path. */
 int import_write_conflist(const struct import_args *a, const struct netconf *conf,

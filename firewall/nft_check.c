@@ -26,6 +26,8 @@
 /* What the kernel holds: the table's flags, its chains, each owning its dumped rules. */
 struct dump {
 	const char *table;
+	const char *label; /* the table in messages: its name, "netdev <name>" for the egress table */
+	uint16_t family;
 	bool table_seen;
 	uint32_t table_flags;
 	struct nftnl_chain_list *chains;
@@ -103,7 +105,7 @@ static int request_dump(struct nl_sock *nft, uint16_t type, mnl_cb_t cb, struct 
 	struct nlmsghdr *nlh;
 	int r;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, nl_next_seq(nft));
+	nlh = nftnl_nlmsg_build_hdr(buf, type, d->family, NLM_F_DUMP, nl_next_seq(nft));
 	if (type == NFT_MSG_GETCHAIN)
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, d->table);
 	else if (type == NFT_MSG_GETRULE)
@@ -112,9 +114,9 @@ static int request_dump(struct nl_sock *nft, uint16_t type, mnl_cb_t cb, struct 
 	if (d->err)
 		r = d->err;
 	if (r < 0)
-		return error_report(r, CNI_ERR_IO, "reading kill switch table %s", d->table);
+		return error_report(r, CNI_ERR_IO, "reading kill switch table %s", d->label);
 	if (type == NFT_MSG_GETTABLE && !d->table_seen) {
-		error_report(0, WGCNI_ERR_DIFFERS, "kill switch table %s is missing", d->table);
+		error_report(0, WGCNI_ERR_DIFFERS, "kill switch table %s is missing", d->label);
 		return -ENOENT;
 	}
 	return 0;
@@ -176,7 +178,7 @@ static int compare_rules(const char *table, struct nftnl_chain *want, struct nft
 	return 0;
 }
 
-static const char *hook_name(uint32_t hook)
+static const char *hook_name(uint32_t family, uint32_t hook)
 {
 	static const char *const names[] = {
 		[NF_INET_PRE_ROUTING] = "prerouting", [NF_INET_LOCAL_IN] = "input",
@@ -184,7 +186,21 @@ static const char *hook_name(uint32_t hook)
 		[NF_INET_POST_ROUTING] = "postrouting", [NF_INET_INGRESS] = "ingress",
 	};
 
+	if (family == NFPROTO_NETDEV)
+		return hook == NF_NETDEV_INGRESS ? "ingress" : hook == NF_NETDEV_EGRESS ? "egress" :
+										 "unknown";
 	return hook < ARRAY_SIZE(names) && names[hook] ? names[hook] : "unknown";
+}
+
+/* A netdev chain's one device: the kernel reports a single device as NFTA_HOOK_DEV. */
+static const char *chain_device(struct nftnl_chain *c)
+{
+	const char *const *devs;
+
+	if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEV))
+		return nftnl_chain_get_str(c, NFTNL_CHAIN_DEV);
+	devs = nftnl_chain_get_array(c, NFTNL_CHAIN_DEVICES);
+	return devs && devs[0] && !devs[1] ? devs[0] : "";
 }
 
 static const char *verdict_name(uint32_t verdict)
@@ -196,6 +212,7 @@ static int compare_chain(const char *table, struct nftnl_chain *want, struct nft
 {
 	const char *name = nftnl_chain_get_str(want, NFTNL_CHAIN_NAME);
 	const char *type = nftnl_chain_get_str(got, NFTNL_CHAIN_TYPE);
+	uint32_t family = nftnl_chain_get_u32(want, NFTNL_CHAIN_FAMILY);
 	uint32_t policy;
 
 	if (!nftnl_chain_is_set(got, NFTNL_CHAIN_HOOKNUM))
@@ -203,8 +220,11 @@ static int compare_chain(const char *table, struct nftnl_chain *want, struct nft
 	if (nftnl_chain_get_u32(got, NFTNL_CHAIN_HOOKNUM) !=
 	    nftnl_chain_get_u32(want, NFTNL_CHAIN_HOOKNUM))
 		return differs(table, ": chain %s hooks %s, expected %s", name,
-			       hook_name(nftnl_chain_get_u32(got, NFTNL_CHAIN_HOOKNUM)),
-			       hook_name(nftnl_chain_get_u32(want, NFTNL_CHAIN_HOOKNUM)));
+			       hook_name(family, nftnl_chain_get_u32(got, NFTNL_CHAIN_HOOKNUM)),
+			       hook_name(family, nftnl_chain_get_u32(want, NFTNL_CHAIN_HOOKNUM)));
+	if (family == NFPROTO_NETDEV && strcmp(chain_device(got), chain_device(want)) != 0)
+		return differs(table, ": chain %s is on device \"%s\", expected %s", name,
+			       chain_device(got), chain_device(want));
 	if (nftnl_chain_get_s32(got, NFTNL_CHAIN_PRIO) != nftnl_chain_get_s32(want, NFTNL_CHAIN_PRIO))
 		return differs(table, ": chain %s priority is %d, expected %d", name,
 			       nftnl_chain_get_s32(got, NFTNL_CHAIN_PRIO),
@@ -218,17 +238,17 @@ static int compare_chain(const char *table, struct nftnl_chain *want, struct nft
 	return compare_rules(table, want, got);
 }
 
-static bool expected_chain(const struct nft_ruleset *rs, const char *name)
+static bool expected_chain(struct nftnl_chain *const *chains, size_t n_chains, const char *name)
 {
-	for (size_t i = 0; i < rs->n_chains; i++)
-		if (strcmp(nftnl_chain_get_str(rs->chains[i], NFTNL_CHAIN_NAME), name) == 0)
+	for (size_t i = 0; i < n_chains; i++)
+		if (strcmp(nftnl_chain_get_str(chains[i], NFTNL_CHAIN_NAME), name) == 0)
 			return true;
 	return false;
 }
 
-static int compare(const struct nft_ruleset *rs, struct dump *d)
+static int compare(struct nftnl_chain *const *chains, size_t n_chains, struct dump *d)
 {
-	const char *table = nftnl_table_get_str(rs->table, NFTNL_TABLE_NAME);
+	const char *table = d->label;
 	struct nftnl_chain_list_iter *it;
 	struct nftnl_chain *c;
 	int r = 0;
@@ -236,33 +256,35 @@ static int compare(const struct nft_ruleset *rs, struct dump *d)
 	/* A dormant table keeps its chains but none of them is hooked. */
 	if (d->table_flags & NFT_TABLE_F_DORMANT)
 		return differs(table, " is dormant");
-	for (size_t i = 0; r == 0 && i < rs->n_chains; i++) {
-		const char *name = nftnl_chain_get_str(rs->chains[i], NFTNL_CHAIN_NAME);
+	for (size_t i = 0; r == 0 && i < n_chains; i++) {
+		const char *name = nftnl_chain_get_str(chains[i], NFTNL_CHAIN_NAME);
 
 		c = nftnl_chain_list_lookup_byname(d->chains, name);
-		r = c ? compare_chain(table, rs->chains[i], c) : differs(table, ": chain %s is missing", name);
+		r = c ? compare_chain(table, chains[i], c) : differs(table, ": chain %s is missing", name);
 	}
 	it = nftnl_chain_list_iter_create(d->chains);
 	if (!it)
 		return r ? r : error_report(-ENOMEM, CNI_ERR_INTERNAL, "checking table %s", table);
 	while (r == 0 && (c = nftnl_chain_list_iter_next(it)))
-		if (!expected_chain(rs, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)))
+		if (!expected_chain(chains, n_chains, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)))
 			r = differs(table, " has an unexpected chain %s",
 				    nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	nftnl_chain_list_iter_destroy(it);
 	return r;
 }
 
-int nft_killswitch_check(struct nl_sock *nft, const struct killswitch *ks)
+/* Dump one table of ours (its family, its name) and compare it with the chains it should have. */
+static int check_table(struct nl_sock *nft, const struct nftnl_table *want,
+		       struct nftnl_chain *const *chains, size_t n_chains)
 {
-	_cleanup_(nft_ruleset_free) struct nft_ruleset rs = { 0 };
+	char label[8 + NFT_TABLE_NAME_LEN];
 	struct dump d = { 0 };
 	int r;
 
-	r = nft_ruleset_build(ks, &rs);
-	if (r < 0)
-		return error_report(r, CNI_ERR_INTERNAL, "checking the kill switch");
-	d.table = nftnl_table_get_str(rs.table, NFTNL_TABLE_NAME);
+	d.table = nftnl_table_get_str(want, NFTNL_TABLE_NAME);
+	d.family = (uint16_t)nftnl_table_get_u32(want, NFTNL_TABLE_FAMILY);
+	snprintf(label, sizeof(label), "%s%s", d.family == NFPROTO_NETDEV ? "netdev " : "", d.table);
+	d.label = label;
 	d.chains = nftnl_chain_list_alloc();
 	if (!d.chains)
 		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "checking the kill switch");
@@ -272,8 +294,22 @@ int nft_killswitch_check(struct nl_sock *nft, const struct killswitch *ks)
 	if (r == 0)
 		r = request_dump(nft, NFT_MSG_GETRULE, rule_cb, &d);
 	if (r == 0)
-		r = compare(&rs, &d);
+		r = compare(chains, n_chains, &d);
 	/* The list frees its chains, and each chain the rules it owns. */
 	nftnl_chain_list_free(d.chains);
+	return r;
+}
+
+int nft_killswitch_check(struct nl_sock *nft, const struct killswitch *ks)
+{
+	_cleanup_(nft_ruleset_free) struct nft_ruleset rs = { 0 };
+	int r;
+
+	r = nft_ruleset_build(ks, &rs);
+	if (r < 0)
+		return error_report(r, CNI_ERR_INTERNAL, "checking the kill switch");
+	r = check_table(nft, rs.table, rs.chains, rs.n_chains);
+	if (r == 0 && rs.egress_table)
+		r = check_table(nft, rs.egress_table, rs.egress_chains, rs.n_egress_chains);
 	return r;
 }

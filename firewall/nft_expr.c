@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/netfilter.h>
+#include <linux/rtnetlink.h>
 #include <libnftnl/expr.h>
 
 #include "nft_ruleset.h"
@@ -32,7 +33,8 @@ struct nftnl_rule *nft_rule_new(struct nftnl_chain *chain)
 		nftnl_rule_free(rule);
 		return NULL;
 	}
-	nftnl_rule_set_u32(rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	/* inet for the kill switch's table, netdev for the LAN legs' egress chains. */
+	nftnl_rule_set_u32(rule, NFTNL_RULE_FAMILY, nftnl_chain_get_u32(chain, NFTNL_CHAIN_FAMILY));
 	/* From here the chain owns the rule, even a half-built one. */
 	nftnl_chain_rule_add_tail(rule, chain);
 	return rule;
@@ -95,9 +97,9 @@ static int load_payload(struct nftnl_rule *rule, enum nft_payload_bases base, ui
 	return 0;
 }
 
-static int mask_reg1(struct nftnl_rule *rule, const void *mask, uint32_t len)
+/* reg1 = (reg1 & mask) ^ xor */
+static int bitwise_reg1(struct nftnl_rule *rule, const void *mask, const void *xor, uint32_t len)
 {
-	static const uint8_t zero[16];
 	struct nftnl_expr *bitwise = expr_add(rule, "bitwise");
 
 	if (!bitwise)
@@ -106,8 +108,15 @@ static int mask_reg1(struct nftnl_rule *rule, const void *mask, uint32_t len)
 	nftnl_expr_set_u32(bitwise, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(bitwise, NFTNL_EXPR_BITWISE_LEN, len);
 	nftnl_expr_set(bitwise, NFTNL_EXPR_BITWISE_MASK, mask, len);
-	nftnl_expr_set(bitwise, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	nftnl_expr_set(bitwise, NFTNL_EXPR_BITWISE_XOR, xor, len);
 	return 0;
+}
+
+static int mask_reg1(struct nftnl_rule *rule, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+
+	return bitwise_reg1(rule, mask, zero, len);
 }
 
 static int load_immediate(struct nftnl_rule *rule, const void *data, uint32_t len)
@@ -174,6 +183,42 @@ int nft_set_mark(struct nftnl_rule *rule, bool conntrack, uint32_t mark)
 	return 0;
 }
 
+/* meta mark & bits == bits */
+int nft_match_mark_bits(struct nftnl_rule *rule, uint32_t bits)
+{
+	int r = load_meta(rule, NFT_META_MARK);
+
+	r = r ?: mask_reg1(rule, &bits, sizeof(bits));
+	return r ?: cmp_reg1(rule, NFT_CMP_EQ, &bits, sizeof(bits));
+}
+
+/* meta mark set meta mark | bits: the other bits (a routing mark) stay as they are. */
+int nft_add_mark_bits(struct nftnl_rule *rule, uint32_t bits)
+{
+	const uint32_t keep = ~bits;
+	struct nftnl_expr *set;
+	int r = load_meta(rule, NFT_META_MARK);
+
+	r = r ?: bitwise_reg1(rule, &keep, &bits, sizeof(bits));
+	if (r < 0)
+		return r;
+	set = expr_add(rule, "meta");
+	if (!set)
+		return -ENOMEM;
+	nftnl_expr_set_u32(set, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(set, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
+/* meta protocol <ethertype> (netdev family: the frame's type, in network order) */
+int nft_match_ethertype(struct nftnl_rule *rule, uint16_t ethertype)
+{
+	uint16_t be = htons(ethertype);
+	int r = load_meta(rule, NFT_META_PROTOCOL);
+
+	return r ?: cmp_reg1(rule, NFT_CMP_EQ, &be, sizeof(be));
+}
+
 /* (ip|ip6) daddr within `net`, the family matched first so the offset means what it says. */
 int nft_match_daddr(struct nftnl_rule *rule, const struct cidr *net)
 {
@@ -200,6 +245,36 @@ int nft_match_dport(struct nftnl_rule *rule, uint8_t protocol, uint16_t port)
 
 	r = r ?: load_payload(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(be));
 	return r ?: cmp_reg1(rule, NFT_CMP_EQ, &be, sizeof(be));
+}
+
+/* meta l4proto <protocol> th dport first-last (one port: a plain comparison) */
+int nft_match_dport_range(struct nftnl_rule *rule, uint8_t protocol, uint16_t first,
+			  uint16_t last)
+{
+	uint16_t be_first = htons(first), be_last = htons(last);
+	int r;
+
+	if (first == last)
+		return nft_match_dport(rule, protocol, first);
+	r = nft_match_meta_u8(rule, NFT_META_L4PROTO, protocol);
+	r = r ?: load_payload(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(be_first));
+	/* Network order compares as the numbers do: cmp works bytewise. */
+	r = r ?: cmp_reg1(rule, NFT_CMP_GTE, &be_first, sizeof(be_first));
+	return r ?: cmp_reg1(rule, NFT_CMP_LTE, &be_last, sizeof(be_last));
+}
+
+/* fib daddr . iif type local: the packet is addressed to the interface it came in on. */
+int nft_match_daddr_local_to_iif(struct nftnl_rule *rule)
+{
+	const uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *fib = expr_add(rule, "fib");
+
+	if (!fib)
+		return -ENOMEM;
+	nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF);
+	nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	return cmp_reg1(rule, NFT_CMP_EQ, &local, sizeof(local));
 }
 
 /* icmpv6 type first..last */

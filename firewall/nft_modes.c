@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the routing modes add to the kill switch (docs/modes.md): ports open
- * to the tunnel, the LAN leg of chained mode, the socket mark of
+ * to the tunnel, the LAN leg of chained mode (every leg but the tunnel's,
+ * under netavark), the socket mark of
  * socketNamespace "container", and the DNS redirect. Each is a few accept
  * rules in front of the default drop: nothing here can widen what standalone
  * mode lets out unless the configuration asks for it.
@@ -77,6 +78,14 @@ static int lan_inbound(struct nftnl_chain *chain, const struct killswitch *ks,
 	return r ?: nft_verdict(rule, NF_ACCEPT);
 }
 
+/* The LAN leg by name; with lan_any, every interface but the tunnel (lo is accepted before). */
+static int match_lan(struct nftnl_rule *rule, enum nft_meta_keys key, const struct killswitch *ks)
+{
+	if (ks->lan_any)
+		return nft_match_ifname(rule, key, ks->tunnel_ifname, false);
+	return nft_match_ifname(rule, key, ks->lan_ifname, true);
+}
+
 /* IPv6 neighbour discovery on the LAN leg, without which no IPv6 reply finds the gateway. */
 static int lan_neighbours(struct nftnl_chain *chain, const struct killswitch *ks,
 			  enum nft_meta_keys key)
@@ -86,15 +95,61 @@ static int lan_neighbours(struct nftnl_chain *chain, const struct killswitch *ks
 
 	if (!rule)
 		return -ENOMEM;
-	r = nft_match_ifname(rule, key, ks->lan_ifname, true);
+	r = match_lan(rule, key, ks);
 	r = r ?: nft_match_icmpv6_types(rule, ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT);
 	return r ?: nft_verdict(rule, NF_ACCEPT);
+}
+
+/* lan_any, in and out: <leg> ct mark <lan mark> accept, the packets of published connections. */
+static int lan_marked(struct nftnl_chain *chain, const struct killswitch *ks,
+		      enum nft_meta_keys key)
+{
+	struct nftnl_rule *rule = nft_rule_new(chain);
+	int r;
+
+	if (!rule)
+		return -ENOMEM;
+	r = match_lan(rule, key, ks);
+	r = r ?: nft_match_mark(rule, true, ks->lan_mark);
+	return r ?: nft_verdict(rule, NF_ACCEPT);
+}
+
+/*
+ * lan_any: a new connection to a published port, addressed to the leg it
+ * arrives on (fib: the address is that interface's own, so nothing aimed at
+ * the tunnel address gets in by a LAN, CVE-2019-14899), is marked and accepted.
+ */
+static int lan_published(struct nftnl_chain *chain, const struct killswitch *ks,
+			 const struct port_range *port)
+{
+	struct nftnl_rule *rule = nft_rule_new(chain);
+	int r;
+
+	if (!rule)
+		return -ENOMEM;
+	r = match_lan(rule, NFT_META_IIFNAME, ks);
+	r = r ?: nft_match_daddr_local_to_iif(rule);
+	r = r ?: nft_match_dport_range(rule, port->protocol, port->first, port->last);
+	r = r ?: nft_match_ct_state(rule, NF_CT_STATE_BIT(IP_CT_NEW));
+	r = r ?: nft_set_mark(rule, true, ks->lan_mark);
+	return r ?: nft_verdict(rule, NF_ACCEPT);
+}
+
+static int lan_any_input(struct nftnl_chain *chain, const struct killswitch *ks)
+{
+	int r = lan_marked(chain, ks, NFT_META_IIFNAME);
+
+	for (size_t i = 0; r == 0 && i < ks->n_published; i++)
+		r = lan_published(chain, ks, &ks->published[i]);
+	return r ?: lan_neighbours(chain, ks, NFT_META_IIFNAME);
 }
 
 int nft_modes_input(struct nftnl_chain *chain, const struct killswitch *ks)
 {
 	int r = inbound_ports(chain, ks);
 
+	if (r == 0 && ks->lan_any)
+		return lan_any_input(chain, ks);
 	if (r < 0 || !ks->lan_ifname)
 		return r;
 	for (size_t i = 0; r == 0 && i < ks->n_lan_addresses; i++)
@@ -139,6 +194,10 @@ int nft_modes_output(struct nftnl_chain *chain, const struct killswitch *ks)
 
 	if (ks->socket_mark)
 		r = socket_mark(chain, ks);
+	if (r == 0 && ks->lan_any) {
+		r = lan_marked(chain, ks, NFT_META_OIFNAME);
+		return r ?: lan_neighbours(chain, ks, NFT_META_OIFNAME);
+	}
 	if (r < 0 || !ks->lan_ifname)
 		return r;
 	r = lan_outbound(chain, ks, NULL);

@@ -90,7 +90,7 @@ static bool always(const struct killswitch *ks)
 
 static bool has_lan(const struct killswitch *ks)
 {
-	return ks->lan_ifname != NULL;
+	return ks->lan_ifname != NULL || ks->lan_any;
 }
 
 static bool has_dns_redirect(const struct killswitch *ks)
@@ -101,7 +101,9 @@ static bool has_dns_redirect(const struct killswitch *ks)
 /*
  * The route chain runs at the mangle priority, before routing is redone
  * for a changed mark; the nat chain at the usual DNAT priority, before the
- * filter chains see the rewritten destination.
+ * filter chains see the rewritten destination. mark-accepted comes after
+ * output, so it sees only what output accepted; as a filter chain its mark
+ * reroutes nothing (nft_egress.c).
  */
 static const struct chain_spec {
 	const char *name;
@@ -120,6 +122,8 @@ static const struct chain_spec {
 	{ "lan-replies", "route", NF_INET_LOCAL_OUT, -150, NF_ACCEPT, has_lan, nft_modes_route },
 	{ "dns-redirect", "nat", NF_INET_LOCAL_OUT, -100, NF_ACCEPT, has_dns_redirect,
 	  nft_modes_dns },
+	{ "mark-accepted", "filter", NF_INET_LOCAL_OUT, KILLSWITCH_PRIORITY + 10, NF_ACCEPT,
+	  has_lan, nft_egress_mark_rules },
 };
 
 _Static_assert(ARRAY_SIZE(killswitch_chains) <= NFT_RULESET_MAX_CHAINS,
@@ -185,6 +189,9 @@ int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs)
 		if (r < 0)
 			goto nomem;
 	}
+	/* Chained: the leg is known; netavark's legs are added as they come (nft_egress_add). */
+	if (ks->lan_ifname && nft_egress_add(rs, ks->lan_ifname) < 0)
+		goto nomem;
 	return 0;
 nomem:
 	nft_ruleset_free(rs);
@@ -196,7 +203,11 @@ void nft_ruleset_free(struct nft_ruleset *rs)
 	/* A chain frees the rules it owns. */
 	for (size_t i = 0; i < rs->n_chains; i++)
 		nftnl_chain_free(rs->chains[i]);
+	for (size_t i = 0; i < rs->n_egress_chains; i++)
+		nftnl_chain_free(rs->egress_chains[i]);
 	if (rs->table)
 		nftnl_table_free(rs->table);
+	if (rs->egress_table)
+		nftnl_table_free(rs->egress_table);
 	*rs = (struct nft_ruleset){ 0 };
 }

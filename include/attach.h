@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "cni.h"
 #include "config.h"
+#include "nft.h"
 #include "state.h"
 
 struct attach_request {
@@ -15,6 +16,13 @@ struct attach_request {
 	const char *container_id;
 	const char *netns_path; /* may be "" on DEL */
 	const char *ifname;
+	/*
+	 * netavark: the tunnel beside networks set up in any order, and the
+	 * container's published ports, answered on their networks' legs.
+	 */
+	bool beside;
+	const struct port_range *published;
+	size_t n_published;
 };
 
 /*
@@ -37,6 +45,9 @@ int attach_check(const struct attach_request *req);
 /* 0 when an ADD could work now (key readable, backend available). */
 int attach_status(const struct netconf *conf);
 
-/* Remove every attachment of `network` for which keep() is false. Keeps going past errors. */
-int attach_gc(const char *network, bool (*keep)(const struct attachment *a, void *data),
+/*
+ * Remove every attachment of conf's network for which keep() is false, as
+ * DEL would with conf (its allowedSubnets routes too). Keeps going past errors.
+ */
+int attach_gc(const struct netconf *conf, bool (*keep)(const struct attachment *a, void *data),
 	      void *data);

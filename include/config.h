@@ -34,10 +34,19 @@ struct inbound_port {
 #define WGCNI_LAN_MARK 0x57474e49u  /* "WGNI": connections that came in on the LAN leg */
 #define WGCNI_LAN_TABLE 5747u       /* their replies' route: the LAN gateway */
 #define WGCNI_LAN_RULE_PRIORITY 5747u
+/*
+ * One bit, set on every packet the kill switch lets out of a non-tunnel
+ * interface; a LAN leg's egress chain drops frames without it (AF_PACKET).
+ * Clear in WGCNI_LAN_MARK and in wg-quick's 51820.
+ */
+#define WGCNI_EGRESS_MARK 0x20000000u
 #define WGCNI_FWMARK_DEFAULT 51820u /* socketNamespace "container", as wg-quick */
 #define WGCNI_FWMARK_TABLE 51820u
 #define WGCNI_FWMARK_RULE_PRIORITY 5748u /* and 5749 for "not fwmark" */
 #define WGCNI_TUNNEL_DEFAULT "wg0"
+/* netavark: 5750 fwmark LAN_MARK lookup main, 5751 main suppress 0, 5752 lookup 5752 */
+#define WGCNI_BESIDE_RULE_PRIORITY 5750u
+#define WGCNI_BESIDE_TABLE 5752u /* the tunnel's default routes */
 
 struct cidr {
 	int family; /* AF_INET or AF_INET6 */

@@ -47,6 +47,12 @@ int link_set_down(struct nl_sock *s, int ifindex);
 
 /* Delete by name; -ENODEV when it is already gone. */
 int link_delete(struct nl_sock *s, const char *ifname);
+/*
+ * The same, returning as soon as the device is unlisted: its name is free
+ * and it is gone from the namespace, while a child process waits out the
+ * rest of the kernel's teardown (RCU barrier, the driver's destructor).
+ */
+int link_delete_unlisted(struct nl_sock *s, const char *ifname);
 
 /* Message builders, exposed for unit tests: return the built header. */
 struct nlmsghdr *link_build_create_wireguard(void *buf, uint32_t seq, int netns_fd,

@@ -7,8 +7,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "config.h"
 #include "nl.h"
+
+/* A published port range of the container (podman -p), protocol IPPROTO_TCP/UDP/SCTP. */
+struct port_range {
+	uint16_t first, last;
+	uint8_t protocol;
+};
 
 struct killswitch {
 	const char *tunnel_ifname; /* the only non-loopback interface allowed by default */
@@ -25,6 +32,16 @@ struct killswitch {
 	const struct cidr *allowed_subnets;
 	size_t n_allowed_subnets;
 	uint32_t lan_mark;
+	/*
+	 * netavark (podman 5): other networks' interfaces appear before or after
+	 * the tunnel, so every interface but lo and the tunnel is a LAN leg. New
+	 * connections to a published port, addressed to the leg they arrive on,
+	 * are accepted with lan_mark; out of the legs go only their replies (and
+	 * IPv6 neighbour discovery). false: no LAN leg but lan_ifname's.
+	 */
+	bool lan_any;
+	const struct port_range *published;
+	size_t n_published;
 	/* socketNamespace "container": UDP carrying this mark (the device's fwmark) may leave. 0: none. */
 	uint32_t socket_mark;
 	const struct inbound_port *inbound_ports;

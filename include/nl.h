@@ -45,6 +45,21 @@ int nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
  */
 int nl_batch(struct nl_sock *s, const void *buf, size_t len);
 
+/*
+ * For a request the kernel answers early in multicast but keeps its sender
+ * waiting long after (deleting a device): a child process sends req, without
+ * an ACK, and stays in the kernel for the rest; this returns as soon as
+ * `until` returns MNL_CB_STOP for a notification of `group` (RTNLGRP_*) in
+ * the socket's namespace, or with the kernel's error for req. The child is
+ * not waited for: it exits when the kernel is done. -ENOBUFS: notifications
+ * were lost, the request has finished (the child was waited for) and the
+ * caller must look for itself.
+ */
+int nl_request_detached(struct nl_sock *s, struct nlmsghdr *req, unsigned group, mnl_cb_t until,
+			void *data);
+/* The socket's descriptor, for nl_request_detached(). */
+int nl_fd(struct nl_sock *s);
+
 /* Does every message header in a received buffer fit inside it? (checked before libmnl walks it) */
 bool nl_reply_fits(const void *buf, size_t len);
 

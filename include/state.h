@@ -33,6 +33,7 @@ struct attachment {
 	char tunnel_ifname[IFNAMSIZ]; /* the WireGuard device; "" means ifname (standalone) */
 	bool chained;                 /* ifname is the previous plugin's LAN leg */
 	bool socket_in_container;     /* socketNamespace "container" */
+	bool beside;                  /* netavark: policy rules 5750-5752 (attach/beside.c) */
 };
 
 /* Exclusive lock over the state directory, held briefly; returns an fd to close, or -errno. */

@@ -72,6 +72,11 @@ struct wgdev {
 struct wgdev_ops {
 	const char *name; /* "kernel", "userspace" */
 	enum backend_kind kind;
+	/* Optional: begin create's slow part early (userspace: start wireguard-go, which
+	 * then creates its TUN in this namespace while the caller works on). */
+	int (*start)(struct wgdev *dev);
+	/* Optional: undo start when create is not reached. */
+	void (*cancel)(struct wgdev *dev);
 	/* Create the device in dev->netns_fd named dev->ifname, configured, down. */
 	int (*create)(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu);
 	/* Replace key, port and the whole peer list of a live device. */

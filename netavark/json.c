@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
@@ -145,6 +147,85 @@ int netavark_network_parse(const char *json, size_t len, struct netavark_network
 	return r;
 }
 
+static int get_u16(json_object *obj, const char *key, size_t i, int min, uint16_t *out)
+{
+	json_object *v = NULL;
+	int64_t n;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_int))
+		return error_config("port_mappings[%zu].%s: required, a number", i, key);
+	n = json_object_get_int64(v);
+	if (n < min || n > 65535)
+		return error_config("port_mappings[%zu].%s: %lld is out of range", i, key,
+				    (long long)n);
+	*out = (uint16_t)n;
+	return 0;
+}
+
+static int protocol_number(const char *name, uint8_t *out)
+{
+	static const struct {
+		const char *name;
+		uint8_t number;
+	} known[] = { { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "sctp", IPPROTO_SCTP } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (strcmp(name, known[i].name) == 0) {
+			*out = known[i].number;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* One mapping; its protocol may be a list ("tcp,udp"), one range each. */
+static int parse_mapping(json_object *m, size_t i, struct netavark_request *req)
+{
+	_cleanup_free_ char *protocols = NULL;
+	uint16_t port = 0, range = 0;
+	char *save = NULL, path[64];
+	int r;
+
+	if (!json_object_is_type(m, json_type_object))
+		return error_config("port_mappings[%zu]: must be an object", i);
+	snprintf(path, sizeof(path), "port_mappings[%zu].protocol", i);
+	r = get_u16(m, "container_port", i, 1, &port);
+	r = r ?: get_u16(m, "range", i, 1, &range);
+	if (r == 0 && (unsigned)port + range - 1 > 65535)
+		return error_config("port_mappings[%zu].range: %u ports from %u pass 65535", i,
+				    range, port);
+	r = r ?: get_string(m, "protocol", path, true, &protocols);
+	for (char *p = r ? NULL : strtok_r(protocols, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct port_range *grown = reallocarray(req->published, req->n_published + 1,
+							sizeof(*grown));
+
+		if (!grown)
+			return error_report(-ENOMEM, CNI_ERR_INTERNAL, "reading port_mappings");
+		req->published = grown;
+		grown[req->n_published] = (struct port_range){ .first = port,
+							       .last = (uint16_t)(port + range - 1) };
+		if (protocol_number(p, &grown[req->n_published].protocol) < 0)
+			return error_config("port_mappings[%zu].protocol: \"%s\" is not tcp, udp "
+					    "or sctp", i, p);
+		req->n_published++;
+	}
+	return r;
+}
+
+/* Absent or null: no published ports. */
+static int parse_mappings(json_object *root, struct netavark_request *req)
+{
+	json_object *list = NULL;
+	int r = 0;
+
+	if (!json_object_object_get_ex(root, "port_mappings", &list) || !list)
+		return 0;
+	if (!json_object_is_type(list, json_type_array))
+		return error_config("port_mappings: must be an array");
+	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++)
+		r = parse_mapping(json_object_array_get_idx(list, i), i, req);
+	return r;
+}
+
 int netavark_request_parse(const char *json, size_t len, struct netavark_request *req)
 {
 	_cleanup_json_ json_object *root = parse(json, len, "the request on stdin");
@@ -164,6 +245,8 @@ int netavark_request_parse(const char *json, size_t len, struct netavark_request
 		 (r = get_string(options, "interface_name", "network_options.interface_name", true,
 				 &req->ifname)) == 0)
 		r = parse_network(network, &req->network);
+	if (r == 0)
+		r = parse_mappings(root, req);
 	if (r == 0 && strlen(req->ifname) >= IFNAMSIZ)
 		r = error_config("network_options.interface_name: longer than %d bytes", IFNAMSIZ - 1);
 	if (r < 0)
@@ -183,6 +266,7 @@ void netavark_request_free(struct netavark_request *req)
 {
 	free(req->container_id);
 	free(req->ifname);
+	free(req->published);
 	netavark_network_free(&req->network);
 	memset(req, 0, sizeof(*req));
 }

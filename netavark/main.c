@@ -107,6 +107,9 @@ static int cmd_setup(const char *netns, const char *json, size_t len)
 			.container_id = req.container_id,
 			.netns_path = netns,
 			.ifname = req.ifname,
+			.beside = true,
+			.published = req.published,
+			.n_published = req.n_published,
 		};
 
 		result = cni_result_new();

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include "cni.h"
+#include "nft.h"
 
 /* A podman network of driver "wireguard", as far as this plugin reads it. */
 struct netavark_network {
@@ -23,6 +24,9 @@ struct netavark_request {
 	char *container_id;
 	char *ifname;
 	struct netavark_network network;
+	/* port_mappings, as container ports: the kill switch answers them on other legs */
+	struct port_range *published;
+	size_t n_published;
 };
 
 /* Read all of fd, at most 1 MiB; `what` names the source in errors. NUL-terminated. */

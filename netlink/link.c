@@ -347,6 +347,36 @@ struct nlmsghdr *link_build_delete(void *buf, uint32_t seq, const char *ifname)
 	return nlh;
 }
 
+/* The notification that ends link_delete_unlisted's wait: RTM_DELLINK of that name. */
+static int unlisted_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link_info info = { 0 };
+	struct link_reply reply = { .info = &info };
+
+	if (nlh->nlmsg_type != RTM_DELLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &reply) < 0)
+		return MNL_CB_OK;
+	return strcmp(reply.name, data) == 0 ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int link_delete_unlisted(struct nl_sock *s, const char *ifname)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	int r = check_name(ifname);
+
+	if (r < 0)
+		return r;
+	r = nl_request_detached(s, link_build_delete(buf, 0, ifname), RTNLGRP_LINK, unlisted_cb,
+				(void *)ifname);
+	/* Notifications lost: the request is over, ask again the ordinary way. */
+	if (r == -ENOBUFS)
+		return link_delete(s, ifname);
+	if (r < 0 && r != -ENODEV)
+		return error_report(r, CNI_ERR_IO, "deleting link %s", ifname);
+	return r;
+}
+
 int link_delete(struct nl_sock *s, const char *ifname)
 {
 	uint8_t buf[NL_MSG_MAX] = { 0 };

@@ -65,6 +65,11 @@ void nl_closep(struct nl_sock **s)
 	*s = NULL;
 }
 
+int nl_fd(struct nl_sock *s)
+{
+	return mnl_socket_get_fd(s->mnl);
+}
+
 uint32_t nl_next_seq(struct nl_sock *s)
 {
 	/* 0 would turn libmnl's sequence check off. */

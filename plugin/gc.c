@@ -27,7 +27,7 @@ int cmd_gc(const struct verb_input *in)
 
 	r = cni_request_parse(in->stdin_json, in->stdin_len, &req);
 	if (r == 0)
-		r = attach_gc(req.conf.name, listed, &req);
+		r = attach_gc(&req.conf, listed, &req);
 	cni_request_free(&req);
 	return r;
 }

@@ -86,14 +86,19 @@ static int kernel_get(struct wgdev *dev, struct wgdev_status *out)
 	return 0;
 }
 
-/* The device lives and dies with the container namespace: gone with it is done. */
+/*
+ * The device lives and dies with the container namespace: gone with it is
+ * done. Done, too, once it is unlisted: the kernel's teardown that follows
+ * holds nothing a following ADD could trip on (the UDP socket went with
+ * ndo_stop, before the unlisting).
+ */
 static int kernel_destroy(struct wgdev *dev)
 {
 	int r;
 
 	if (!dev->ctr_rtnl)
 		return 0;
-	r = link_delete(dev->ctr_rtnl, dev->ifname);
+	r = link_delete_unlisted(dev->ctr_rtnl, dev->ifname);
 	return r == -ENODEV ? 0 : r;
 }
 

@@ -24,6 +24,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "helper_listen.h"
 #include "key.h"
 #include "link.h"
 #include "netns.h"
@@ -172,7 +173,6 @@ static int wait_for_socket(struct wgdev *dev, int inotify_fd)
 	}
 }
 
-/* Set up before the spawn, so the socket's creation cannot slip past unseen. */
 static int watch_socket_dir(void)
 {
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -296,7 +296,10 @@ static int read_set_reply(int fd)
  * Configured before the move, reply read first: the socket answers as soon
  * as wireguard-go listens, which is before it has finished setting up its
  * TUN, and it must find the TUN in its own namespace until then. A port
- * still held by an exiting helper is retried.
+ * still held by an exiting helper is retried. While wireguard-go works on
+ * the request, its TUN listener (created before its UAPI socket) is made
+ * deaf to this namespace's link events; where that is not permitted, it
+ * keeps hearing them, as it always did.
  */
 static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_config *cfg,
 			      uint32_t mtu)
@@ -306,6 +309,8 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 
 	if (r < 0)
 		return r;
+	if (!dev->socket_in_container)
+		helper_listen_drop_link_events(dev->helper_pid);
 	r = read_set_reply(fd);
 	if (r == -EADDRINUSE && cfg->listen_port)
 		r = configure_new(dev, cfg);
@@ -333,10 +338,9 @@ static int start_helper(struct wgdev *dev)
 	return netns_run(dev->netns_fd, spawn_in_container, dev);
 }
 
-static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
+/* The helper takes about 30 ms to answer: started early, it overlaps the caller's work. */
+static int userspace_start(struct wgdev *dev)
 {
-	_cleanup_close_ int inotify_fd = -1;
-	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (!dev->implementation) {
@@ -344,12 +348,25 @@ static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, u
 		return -EINVAL;
 	}
 	r = pick_host_ifname(dev);
-	if (r < 0)
-		return r;
+	return r < 0 ? r : start_helper(dev);
+}
+
+/*
+ * The directory is watched after the start: the first connect follows the
+ * watch, so a socket created before it is found by that connect.
+ */
+static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
+{
+	_cleanup_close_ int inotify_fd = -1;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (dev->helper_pid <= 0) {
+		r = userspace_start(dev);
+		if (r < 0)
+			return r;
+	}
 	inotify_fd = watch_socket_dir();
-	r = start_helper(dev);
-	if (r < 0)
-		return r;
 	fd = wait_for_socket(dev, inotify_fd);
 	r = fd < 0 ? fd : configure_and_move(dev, fd, cfg, mtu);
 	/* Undo: the TUN, wherever it is by now, disappears with its helper. */
@@ -407,6 +424,8 @@ static int userspace_destroy(struct wgdev *dev)
 const struct wgdev_ops wgdev_userspace_ops = {
 	.name = "userspace",
 	.kind = BACKEND_USERSPACE,
+	.start = userspace_start,
+	.cancel = stop_own_helper,
 	.create = userspace_create,
 	.configure = userspace_configure,
 	.get = userspace_get,

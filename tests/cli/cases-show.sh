@@ -42,6 +42,14 @@ case_show() {
 	assert_eq "publicKey" "\"$(cat "$WGT_DIR/key1.pub")\"" "$(sj "$p.publicKey")"
 	assert_eq "privateKey hidden" '"(hidden)"' "$(sj "$p.privateKey")"
 	assert_eq "listenPort" 51821 "$(sj "$p.listenPort")"
+	# Kernel: no host-side device, the device's own UDP socket in the host namespace.
+	if [ "$WGT_BACKEND" = kernel ]; then
+		assert_eq "hostInterface: none (kernel backend)" null "$(sj "$p.hostInterface")"
+		assert_eq "the listenPort socket is in the host namespace, none in the container" "yes 0" \
+			"$([ "$(wgt_udp_port_count "$WGT_NS_HOST" 51821)" -gt 0 ] && echo yes || echo no) $(wgt_udp_port_count "$WGT_NS_CTR" 51821)"
+	else
+		assert_match "hostInterface: wireguard-go's TUN" '^"wgc[0-9a-f]{12}"$' "$(sj "$p.hostInterface")"
+	fi
 	assert_eq "addresses read from the namespace" \
 		'"10.64.0.2/32" "fc00:bbbb::2/128" "namespace"' \
 		"$(sj "$p.addresses[0]") $(sj "$p.addresses[1]") $(sj "$p.addressesFrom")"

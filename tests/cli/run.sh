@@ -62,6 +62,7 @@ WGT_PEERS_DIR=/etc/wgcni/peers/$WGT_NET-srv
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	wgt_stop_pid "${RACE_HOLDER:-}"
 	wgt_stop_pid "$WGT_CLI_PID"
 	ip netns del "$WGT_NS_CLI" 2>/dev/null
 	cli_cleanup_server_network
@@ -81,14 +82,14 @@ wgcni() {
 
 start=$SECONDS
 echo "# cli suite: wgcni $WGCNI, plugin $WGT_PLUGIN, id $WGT_ID"
-for part in keys import show peer; do
+for part in keys import show peer race; do
 	# shellcheck source=/dev/null
 	. "$here/cases-$part.sh"
 done
 wgt_topology_up || cannot_run "building the topology (see above)"
 
 for c in case_help case_keys case_import case_import_refusals case_show case_peer case_qr \
-	case_peer_at_add; do
+	case_peer_at_add case_race_reconfigure_del; do
 	echo "## $c"
 	t=$SECONDS
 	"$c"

@@ -6,9 +6,9 @@
       its SYN (TCP Fast Open without cookie), so a SYN that leaks is seen as well.
   probe.py stream TAG PHASEFILE SECONDS ADDR4 ADDR6
       a UDP probe to each address every 5 ms, tag TAG.pPHASE.SEQ (PHASE: PHASEFILE's content).
-  probe.py raw IF TAG SRC4 DST4 SRC6 DST6
+  probe.py raw IF TAG SRC4 DST4 SRC6 DST6 [MARK]
       IPv4 and IPv6 UDP in broadcast Ethernet frames written on IF with AF_PACKET, and the
-      IPv4 one again with PACKET_QDISC_BYPASS.
+      IPv4 one again with PACKET_QDISC_BYPASS; with MARK, each socket has that SO_MARK.
   probe.py rs TAG IF
       an ICMPv6 router solicitation (tag in an option) to ff02::2 on IF.
   probe.py knock TAG SRC DST PORT
@@ -166,10 +166,12 @@ def ipv6_udp(src, dst, payload):
 
 
 SOL_PACKET, PACKET_QDISC_BYPASS = 263, 20
+SO_MARK = 36
 
 
 def cmd_raw(args):
-    dev, tag, src4, dst4, src6, dst6 = args
+    dev, tag, src4, dst4, src6, dst6 = args[:6]
+    mark = int(args[6], 0) if len(args) > 6 else 0
     frames = (("raw4", 0, ETH_P_IP, ipv4_udp, src4, dst4),
               ("raw6", 0, ETH_P_IPV6, ipv6_udp, src6, dst6),
               ("raw4bypass", 1, ETH_P_IP, ipv4_udp, src4, dst4))
@@ -177,6 +179,8 @@ def cmd_raw(args):
         with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
             if bypass:  # straight to the driver, around the qdisc layer
                 s.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
+            if mark:  # CAP_NET_RAW is enough for SO_MARK since Linux 5.17
+                s.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
             s.bind((dev, 0))
             mac = s.getsockname()[4]
             t = "%s.%s" % (tag, name)

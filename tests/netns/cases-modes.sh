@@ -120,7 +120,7 @@ case_modes_chained() {
 		"$(ip -n "$MODES_NS" -4 route show table 5747 | sed 's/ *$//')"
 	assert_eq "$n: LAN-reply rule" "5747:	from all fwmark 0x57474e49 lookup 5747" \
 		"$(ip -n "$MODES_NS" -4 rule show | grep '^5747:' | sed 's/ *$//')"
-	assert_eq "$n: nft chains" "input output forward lan-replies dns-redirect" \
+	assert_eq "$n: nft chains" "input output forward lan-replies dns-redirect mark-accepted" \
 		"$(ip netns exec "$MODES_NS" nft list table inet wgcni-wg0 | awk '$1 == "chain" {print $2}' | tr '\n' ' ' | sed 's/ $//')"
 	assert_match "$n: published ports marked" 'iifname "eth0" ip daddr 10.89.0.2 ct state new ct mark set 0x57474e49 accept' \
 		"$(ip netns exec "$MODES_NS" nft list chain inet wgcni-wg0 input)"
@@ -130,6 +130,9 @@ case_modes_chained() {
 		"$(ip netns exec "$MODES_NS" nft list chain inet wgcni-wg0 output)"
 	assert_match "$n: DNS redirect" 'udp dport 53 dnat ip to 10.64.0.1' \
 		"$(ip netns exec "$MODES_NS" nft list chain inet wgcni-wg0 dns-redirect)"
+	assert_eq "$n: egress chain on eth0 (AF_PACKET)" \
+		'type filter hook egress device "eth0" priority filter; policy drop;|meta protocol arp accept|meta mark & 0x20000000 == 0x20000000 accept|' \
+		"$(ip netns exec "$MODES_NS" nft list chain netdev wgcni-wg0 egress-eth0 | sed -n 's/^\t\t//p' | tr '\n' '|')"
 
 	wgt_with_prev "$WGT_DIR/modes-base.json" "$WGT_DIR/modes-chained.result" >"$WGT_DIR/modes-check.json"
 	wgt_cni CHECK "$MODES_CID" "$MODES_CTR" eth0 "$WGT_DIR/modes-check.json"
@@ -174,6 +177,14 @@ case_modes_chained() {
 	ip -n "$MODES_NS" route del default via 10.89.0.1 dev eth0 metric 100
 	wgt_cni CHECK "$MODES_CID" "$MODES_CTR" eth0 "$WGT_DIR/modes-check.json"
 	assert_rc "$n: CHECK after repair" 0 "$CNI_RC"
+	ip netns exec "$MODES_NS" nft delete chain netdev wgcni-wg0 egress-eth0
+	wgt_cni CHECK "$MODES_CID" "$MODES_CTR" eth0 "$WGT_DIR/modes-check.json"
+	wgt_cni_error
+	assert_match "$n: CHECK sees the egress chain gone" 'netdev wgcni-wg0: chain egress-eth0 is missing' "$CNI_MSG"
+	ip netns exec "$MODES_NS" nft delete table netdev wgcni-wg0
+	wgt_cni CHECK "$MODES_CID" "$MODES_CTR" eth0 "$WGT_DIR/modes-check.json"
+	wgt_cni_error
+	assert_match "$n: CHECK sees the egress table gone" 'kill switch table netdev wgcni-wg0 is missing' "$CNI_MSG"
 
 	wgt_cni DEL "$MODES_CID" "$MODES_CTR" eth0 "$conf"
 	assert_rc "$n: DEL" 0 "$CNI_RC"
@@ -257,4 +268,50 @@ case_modes_refused() {
 	wgt_cni_error
 	assert_match "$n: inboundPorts protocol" 'inboundPorts\[0\]\.protocol: .*sctp.* is not one of tcp, udp' "$CNI_MSG"
 	assert_eq "$n: nothing attached" "lo" "$(wgt_links "$WGT_NS_CTR" | tr '\n' ' ' | sed 's/ $//')"
+}
+
+# The other attachments of the network, as GC's valid-attachments: GC may remove only ours.
+modes_valid_except() { # CID
+	local f cid ifname sep=
+	printf '['
+	for f in "$WGT_STATE/attachments/$WGT_NET"/*; do
+		[ -f "$f" ] || continue
+		cid=$(sed -n 's/^container_id=//p' "$f")
+		ifname=$(sed -n 's/^ifname=//p' "$f")
+		[ "$cid" = "$1" ] && continue
+		printf '%s{"containerID":"%s","ifname":"%s"}' "$sep" "$cid" "$ifname"
+		sep=,
+	done
+	printf ']'
+}
+
+# GC of a chained attachment whose namespace still exists: the allowedSubnets routes go
+# with the rule, table 5747, the tunnel and both nft tables; bridge's own route stays.
+case_modes_gc() {
+	local conf input
+	local n=case_modes_gc
+	modes_can_run "$n" || return 0
+	wgt_require "$n" "bridge + namespaces" modes_up || { modes_down; return; }
+	conf=$(modes_conf allowedSubnets='["198.51.100.0/24","203.0.113.0/24"]' | wgt_file modes-gc.json)
+	wgt_cni ADD "$MODES_CID" "$MODES_CTR" eth0 "$conf"
+	assert_rc "$n: ADD" 0 "$CNI_RC"
+	[ "$CNI_RC" = 0 ] || { echo "# $(cat "$CNI_OUT")"; modes_down; return; }
+	assert_eq "$n: main IPv4 routes before GC" \
+		"default dev wg0 proto static scope link;10.89.0.0/24 dev eth0 proto kernel scope link src 10.89.0.2;198.51.100.0/24 via 10.89.0.1 dev eth0 proto static;203.0.113.0/24 via 10.89.0.1 dev eth0 proto static;" \
+		"$(ip -n "$MODES_NS" -4 route show | sed 's/ *$//' | tr '\n' ';')"
+	assert_eq "$n: nft tables before GC" "table inet wgcni-wg0;table netdev wgcni-wg0;" \
+		"$(wgt_nft_tables "$MODES_NS" | tr '\n' ';')"
+
+	input=$(wgt_conf cniVersion='"1.1.0"' cni.dev/valid-attachments="$(modes_valid_except "$MODES_CID")" |
+		wgt_file modes-gc-input.json)
+	wgt_cni GC "" "" "" "$input" -CNI_CONTAINERID -CNI_NETNS -CNI_IFNAME
+	assert_rc "$n: GC" 0 "$CNI_RC"
+	assert_eq "$n: main IPv4 routes after GC: bridge's subnet only" \
+		"10.89.0.0/24 dev eth0 proto kernel scope link src 10.89.0.2;" \
+		"$(ip -n "$MODES_NS" -4 route show | sed 's/ *$//' | tr '\n' ';')"
+	assert_eq "$n: GC removes rule and table 5747" "0:" \
+		"$(ip -n "$MODES_NS" rule show | grep -c 5747):$(ip -n "$MODES_NS" route show table 5747 2>/dev/null)"
+	assert_eq "$n: GC removes wg0, both nft tables and the record" "eth0 lo||absent" \
+		"$(wgt_links "$MODES_NS" | tr '\n' ' ' | sed 's/ $//')|$(wgt_nft_tables "$MODES_NS")|$(test -e "$(wgt_state_file "$WGT_NET" "$MODES_CID" eth0)" && echo present || echo absent)"
+	modes_down
 }

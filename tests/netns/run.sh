@@ -88,8 +88,9 @@ suite_cases=(case_version case_add case_versions_render case_check case_del case
 	case_status case_key_in_use case_bad_input case_secrets)
 # The routing modes (chained after bridge, socket in the container): cases-modes.sh.
 . "$here/cases-modes.sh"
-suite_cases+=(case_modes_refused case_modes_chained case_modes_socket_in_container)
+suite_cases+=(case_modes_refused case_modes_chained case_modes_socket_in_container case_modes_gc)
 . "$here/cases-wgquick.sh" && suite_cases+=(case_wgquick)
+. "$here/cases-helper.sh" && suite_cases+=(case_helper_listen)
 for c in "${suite_cases[@]}"; do
 	echo "## $c"
 	t=$SECONDS

@@ -165,12 +165,29 @@ check_handshake() {
 	check_positive "server sent bytes to the container" "${tx:-0}"
 }
 
-# wgc* links in the host namespace, their UAPI sockets and wireguard-go processes.
+# wgc* links in the host namespace, their UAPI sockets and wireguard-go processes. Other
+# suites running at the same time in namespaces of their own (benchmarks, netns suites)
+# have helpers of their own: a helper outside this shell's network or mount namespace, and
+# the socket named after it, are theirs and left out.
 host_wg_objects() {
+	local pid name net mnt foreign=' ' s sockets
+	net=$(readlink /proc/$$/ns/net)
+	mnt=$(readlink /proc/$$/ns/mnt)
+	# Sockets before processes: a helper exists before its socket does.
+	sockets=$(find /var/run/wireguard -maxdepth 1 -name 'wgc*.sock' -printf '%f\n' 2>/dev/null)
 	{
+		while read -r pid name; do
+			if [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$net" ] &&
+				[ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$mnt" ]; then
+				echo "process $pid $name"
+			else
+				foreign+="$name "
+			fi
+		done < <(ps -eo pid=,args= | awk '$2 ~ /wireguard-go$/ && $3 ~ /^wgc/ { print $1, $3 }')
 		ip -o link 2>/dev/null | awk -F': ' '$2 ~ /^wgc/ { print "link", $2 }'
-		for s in /var/run/wireguard/wgc*.sock; do [ -e "$s" ] && echo "socket $s"; done
-		ps -eo pid=,args= | awk '$2 ~ /wireguard-go$/ && $3 ~ /^wgc/ { print "process", $1, $3 }'
+		for s in $sockets; do
+			[ "${foreign#* "${s%.sock}" }" = "$foreign" ] && echo "socket /var/run/wireguard/$s"
+		done
 	} | sort
 }
 

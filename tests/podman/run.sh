@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Suite "podman": rootful podman 4.3 (CNI backend) runs containers on a network served by
-# the wgcni `wireguard` plugin. Topology: see server.sh. Needs root; about 20 s.
+# the wgcni `wireguard` plugin, and the compose examples vpn-app and wg-server (a server
+# network with clients from `wgcni peer add`, cases-server.sh). Topology: see server.sh
+# and cases-server.sh. Needs root; about 80 s.
 #
 #   meson test -C build --suite podman
 #   WGCNI_PLUGIN=build/wireguard bash tests/podman/run.sh
@@ -18,6 +20,8 @@ build_dir=${WGCNI_BUILD:-$(dirname "$plugin")}
 . "$here/server.sh"
 # shellcheck source=tests/podman/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/podman/cases-server.sh
+. "$here/cases-server.sh"
 
 NET=wgt$WGT_ID                       # the plugin's network
 BRIDGE=wgt${WGT_ID}br                # a plain bridge network: the positive control
@@ -42,6 +46,7 @@ cleanup() {
 		remove_container "$c"
 	done
 	reap_hung
+	server_cleanup
 	podman network exists "$BRIDGE" 2>/dev/null && podman network rm -f "$BRIDGE" >/dev/null 2>&1
 	rm -f "$CONFLIST"
 	rmdir "$ATTACHMENTS" 2>/dev/null
@@ -57,10 +62,11 @@ trap 'exit 1' INT TERM
 
 # --- preconditions: an error, not a failure, when missing ----------------------------------
 [ "$(id -u)" = 0 ] || fatal "needs root (rootful podman, network namespaces)"
-for tool in podman podman-compose runc wireguard-go wg nft busybox ip ss nsenter timeout; do
+for tool in podman podman-compose runc wireguard-go wg nft busybox ip ss nsenter timeout jq; do
 	command -v "$tool" >/dev/null || fatal "$tool is missing: run 'bash scripts/deps.sh --tests'"
 done
 [ -x "$plugin" ] || fatal "plugin $plugin is not built (set WGCNI_PLUGIN)"
+[ -x "$build_dir/wgcni" ] || fatal "wgcni $build_dir/wgcni is not built (set WGCNI_BUILD)"
 netns_before=$(ls /run/netns 2>/dev/null)
 
 wgt_workdir
@@ -165,9 +171,13 @@ check_eq "no attachment record left in $ATTACHMENTS" "" "$(ls -A "$ATTACHMENTS" 
 # --- podman-compose, the example of examples/compose/vpn-app ----------------------------------
 check_compose "$source_dir/examples/compose/vpn-app/compose.yaml"
 
+# --- podman-compose, examples/compose/wg-server: clients added with wgcni peer add ------------
+check_server_example
+
 # --- nothing of ours is left on the host ------------------------------------------------------
-check_eq "no new wgc* link, UAPI socket or wireguard-go since the suite started" \
-	"$snapshot_before" "$(host_wg_objects)"
+# Only new ones count: other suites running meanwhile may end tunnels that were there before.
+check_eq "no new wgc* link, UAPI socket or wireguard-go since the suite started" "" \
+	"$(comm -13 <(echo "$snapshot_before") <(host_wg_objects))"
 check_eq "no CNI result cached by podman for $NET" "" \
 	"$(find /var/lib/cni/results -maxdepth 1 -name "$NET-*" -printf "%f\n" 2>/dev/null)"
 check_eq "no container of this suite left" "" \

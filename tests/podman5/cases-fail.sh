@@ -43,3 +43,14 @@ p5_plugin teardown /run/netns/netns-wgt-none "$cid" "$network_json" >"$WGT_DIR/t
 check_eq "teardown of an unknown container in a missing netns exits 0" 0 "$?" "$(cat "$WGT_DIR/td.out")"
 p5_plugin teardown /run/netns/netns-wgt-none "$cid" "$network_json" >"$WGT_DIR/td.out" 2>&1
 check_eq "teardown again exits 0 and prints nothing" "0 " "$? $(cat "$WGT_DIR/td.out")"
+
+# A port mapping the plugin cannot answer (podman itself sends only tcp, udp and sctp):
+# setup refuses it naming the field, before anything is made.
+before=$(p5_residue)
+ip netns add "wgt-$WGT_ID-pm"
+printf '{"container_id":"%064d","container_name":"t","port_mappings":[{"container_port":80,"host_ip":"","host_port":8080,"protocol":"icmp","range":1}],"network":%s,"network_options":{"aliases":[],"interface_name":"eth0","options":null}}\n' \
+	8 "$network_json" | "$PLUGIN_DIR/wireguard" setup "/run/netns/wgt-$WGT_ID-pm" >"$WGT_DIR/pm.out" 2>/dev/null
+check_eq "setup with port_mappings[0].protocol icmp fails naming it" \
+	'1 {"error":"port_mappings[0].protocol: \"icmp\" is not tcp, udp or sctp"}' "$? $(cat "$WGT_DIR/pm.out")"
+ip netns del "wgt-$WGT_ID-pm"
+check_eq "after the refused port mapping: nothing left" "$before" "$(p5_residue)"

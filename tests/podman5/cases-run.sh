@@ -22,8 +22,10 @@ check_eq "container links are exactly lo and eth0" "$(printf 'eth0\nlo')" "$(sec
 check_eq "container addresses" "$(printf '%s\n' \
 	"eth0 inet $WGT_CLIENT_V4/32" "eth0 inet6 $WGT_CLIENT_V6/128" \
 	"lo inet 127.0.0.1/8" "lo inet6 ::1/128")" "$(section "$out" addr)"
-check_eq "container IPv4 routes" "default dev eth0" "$(section "$out" route4)"
-check_eq "container IPv6 routes" "$(printf '%s\n' "default dev eth0" "$WGT_CLIENT_V6 dev eth0")" \
+# The default routes are in table 5752 (attach/beside.c), so that a bridge beside the tunnel
+# cannot win with its own, whenever netavark sets it up.
+check_eq "container IPv4 routes of table main: none" "" "$(section "$out" route4)"
+check_eq "container IPv6 routes of table main: the tunnel address only" "$WGT_CLIENT_V6 dev eth0" \
 	"$(section "$out" route6)"
 check_eq "resolv.conf's first nameserver is the network's (StatusBlock dns_server_ips)" \
 	"nameserver $WGT_SRV_V4" "$(section "$out" dns)"
@@ -55,6 +57,14 @@ check_running "$record_copy"
 sandbox=$(podman inspect -f '{{.NetworkSettings.SandboxKey}}' "$id" 2>/dev/null)
 check_eq "kill switch: table inet wgcni-eth0 is loaded in the container" yes \
 	"$(nsenter --net="$sandbox" nft list table inet wgcni-eth0 >/dev/null 2>&1 && echo yes || echo no)"
+for family in 4 6; do
+	check_eq "IPv$family policy rules: marked replies to main, main without defaults, then 5752" \
+		"$(printf '%s\n' "5750: from all fwmark 0x57474e49 lookup main" \
+			"5751: from all lookup main suppress_prefixlength 0" "5752: from all lookup 5752")" \
+		"$(nsenter --net="$sandbox" ip -$family rule | grep -E '^575[0-2]:' | sed 's/[[:space:]]\+/ /g; s/ $//')"
+	check_eq "IPv$family table 5752: the tunnel's default route" "default dev eth0" \
+		"$(nsenter --net="$sandbox" ip -$family route show table 5752 | awk '{ print $1, $2, $3 }')"
+done
 podman_t 30 stop -t 0 "$id" >/dev/null 2>&1
 podman_t 30 rm "$id" >/dev/null 2>&1
 check_eq "podman stop + podman rm remove the container" "" "$(podman ps -aq --filter id="$id")"

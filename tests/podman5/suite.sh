@@ -43,7 +43,7 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 	meson setup "$build_dir" "$source_dir" -Dtests=disabled >/tmp/meson.log 2>&1 ||
 		fatal "meson setup: $(tail -5 /tmp/meson.log)"
 fi
-ninja -C "$build_dir" netavark/wireguard >/tmp/ninja.log 2>&1 || fatal "build: $(tail -20 /tmp/ninja.log)"
+ninja -C "$build_dir" netavark/wireguard wgcni >/tmp/ninja.log 2>&1 || fatal "build: $(tail -20 /tmp/ninja.log)"
 mkdir -p "$PLUGIN_DIR" /run/wgcni
 install -m 0755 "$build_dir/netavark/wireguard" "$PLUGIN_DIR/wireguard"
 p5_podman_setup || fatal "podman set-up failed"
@@ -64,6 +64,7 @@ snapshot_before=$(p5_residue)
 . "$source_dir/tests/podman5/cases-bridge.sh"
 . "$source_dir/tests/podman5/cases-fail.sh"
 . "$source_dir/tests/podman5/cases-wgquick.sh"
+. "$source_dir/tests/podman5/cases-import.sh"
 
 check_eq "no wgc* link, UAPI socket, wireguard-go, nft table or netns left by the suite" \
 	"$snapshot_before" "$(p5_residue)"

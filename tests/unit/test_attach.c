@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 
 #include "attach.h"
 #include "error.h"
@@ -34,6 +36,7 @@ static char trace[64][24];
 static size_t n_trace;
 static int fail_at;   /* fail the Nth changing operation (1-based), 0: never */
 static int changes;
+static int fail_err = -EIO; /* what the failing change returns */
 static bool device_exists;
 static bool lan_exists; /* chained: the previous plugin's eth0, always there */
 
@@ -48,7 +51,7 @@ static int change(const char *what)
 {
 	note(what);
 	if (++changes == fail_at)
-		return -EIO;
+		return fail_err;
 	return 0;
 }
 
@@ -129,14 +132,20 @@ int __wrap_nl_batch(struct nl_sock *s, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
 	int left = (int)len;
-	bool creates = false;
+	bool creates = false, netdev = false;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+
 		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
 			creates = true;
+		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE))
+			netdev = nfg->nfgen_family == NFPROTO_NETDEV;
+	}
 	if (creates)
 		return change("nft-apply");
-	note("nft-remove");
+	/* The inet table, then the LAN legs' egress table, each a transaction. */
+	note(netdev ? "nft-remove-egress" : "nft-remove");
 	return 0;
 }
 
@@ -180,10 +189,42 @@ static const struct wgdev_ops fake_ops = {
 	.name = "fake", .kind = BACKEND_KERNEL, .create = fake_create, .destroy = fake_destroy,
 };
 
+/* Like userspace: a helper started early, stopped by cancel or by a failing create. */
+static int fake_start(struct wgdev *dev)
+{
+	note("start");
+	snprintf(dev->host_ifname, sizeof(dev->host_ifname), "wgc000000000001");
+	dev->helper_pid = 4242;
+	dev->helper_start_time = 99;
+	return 0;
+}
+
+static void fake_cancel(struct wgdev *dev)
+{
+	note("cancel");
+	dev->helper_pid = 0;
+}
+
+static int fake_started_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
+{
+	int r = fake_create(dev, cfg, mtu);
+
+	if (r < 0)
+		dev->helper_pid = 0; /* the backend stops its own helper */
+	return r;
+}
+
+static const struct wgdev_ops fake_started_ops = {
+	.name = "fake-started", .kind = BACKEND_KERNEL, .start = fake_start,
+	.cancel = fake_cancel, .create = fake_started_create, .destroy = fake_destroy,
+};
+
+static const struct wgdev_ops *selected_ops = &fake_ops;
+
 const struct wgdev_ops *__wrap_wgdev_select(enum backend_kind kind, const char *impl);
 const struct wgdev_ops *__wrap_wgdev_select(enum backend_kind kind, const char *impl)
 {
-	return &fake_ops;
+	return selected_ops;
 }
 
 static char state_dir[64];
@@ -196,6 +237,7 @@ static int setup(void **unused)
 	changes = 0;
 	device_exists = false;
 	lan_exists = false;
+	selected_ops = &fake_ops;
 	error_clear();
 	return 0;
 }
@@ -262,8 +304,9 @@ static void add_orders_kill_switch_first(void **unused)
 /* Fail each changing step in turn: everything before it is undone, newest first. */
 static void add_rolls_back_each_step(void **unused)
 {
-	static const char *const undo_device[] = { "destroy", "dellink", "nft-remove" };
-	static const char *const undo_table[] = { "nft-remove" };
+	static const char *const undo_device[] = { "destroy", "dellink", "nft-remove",
+						    "nft-remove-egress" };
+	static const char *const undo_table[] = { "nft-remove", "nft-remove-egress" };
 	struct attachment rec;
 
 	init_conf();
@@ -280,11 +323,12 @@ static void add_rolls_back_each_step(void **unused)
 		if (fail_at == 1) {
 			assert_int_equal(n_trace, 2);
 		} else if (fail_at == 2) {
-			assert_int_equal(n_trace, before + 1 + 1);
-			assert_string_equal(trace[n_trace - 1], undo_table[0]);
+			assert_int_equal(n_trace, before + 1 + 2);
+			for (size_t i = 0; i < 2; i++)
+				assert_string_equal(trace[n_trace - 2 + i], undo_table[i]);
 		} else {
-			for (size_t i = 0; i < 3; i++)
-				assert_string_equal(trace[n_trace - 3 + i], undo_device[i]);
+			for (size_t i = 0; i < 4; i++)
+				assert_string_equal(trace[n_trace - 4 + i], undo_device[i]);
 		}
 		assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
 		cni_result_free(result);
@@ -346,7 +390,7 @@ static void add_chained_rolls_back(void **unused)
 {
 	static const char *const undo[] = {
 		"delrule", "delroute", "delrule", "delroute", "getlink", "destroy", "dellink",
-		"nft-remove",
+		"nft-remove", "nft-remove-egress",
 	};
 	struct cni_result *result = bridge_result();
 	struct attachment rec;
@@ -357,9 +401,34 @@ static void add_chained_rolls_back(void **unused)
 	assert_int_not_equal(attach_add(&request, result), 0);
 	assert_non_null(strstr(error_message(), "adding rule \"IPv4 priority 5747 fwmark "
 						"0x57474e49/0xffffffff table 5747\""));
-	assert_true(n_trace >= 8);
-	for (size_t i = 0; i < 8; i++)
-		assert_string_equal(trace[n_trace - 8 + i], undo[i]);
+	assert_true(n_trace >= 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(trace[n_trace - 9 + i], undo[i]);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+	cni_result_free(result);
+}
+
+/*
+ * The kernel refuses the kill switch's batch (as one without the netdev
+ * egress hook refuses the LAN leg's chain): ADD fails closed, naming the leg,
+ * before any device exists, and leaves no record behind.
+ */
+static void add_chained_egress_refused(void **unused)
+{
+	struct cni_result *result = bridge_result();
+	struct attachment rec;
+
+	init_conf();
+	lan_exists = true;
+	fail_at = 1; /* nft-apply */
+	fail_err = -EOPNOTSUPP; /* an unknown hook */
+	assert_int_not_equal(attach_add(&request, result), 0);
+	fail_err = -EIO;
+	assert_non_null(strstr(error_message(), "with the egress chain of LAN leg eth0"));
+	for (size_t i = 0; i < n_trace; i++)
+		assert_string_not_equal(trace[i], "create");
+	/* The refused transaction changed nothing: nothing to undo in the namespace. */
+	assert_string_equal(trace[n_trace - 1], "nft-apply");
 	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
 	cni_result_free(result);
 }
@@ -399,6 +468,63 @@ static void add_refuses_key_in_use(void **unused)
 	cni_result_free(b);
 }
 
+static size_t count_in_trace(const char *what)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_trace; i++)
+		n += strcmp(trace[i], what) == 0;
+	return n;
+}
+
+/*
+ * A backend started early (userspace: wireguard-go) is started first, named
+ * in the one record write, and stopped on every failure before its device
+ * exists: exactly once, and never when the device exists (destroy's job) or
+ * when create failed (create stopped it).
+ */
+static void add_cancels_an_early_start(void **unused)
+{
+	struct cni_result *result;
+	struct attachment rec;
+
+	init_conf();
+	for (fail_at = 0; fail_at <= 3; fail_at++) {
+		setup(NULL);
+		selected_ops = &fake_started_ops;
+		result = cni_result_new();
+		if (fail_at == 0) {
+			assert_int_equal(attach_add(&request, result), 0);
+			assert_string_equal(trace[0], "start");
+			assert_int_equal(count_in_trace("cancel"), 0);
+			assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+			assert_int_equal(rec.helper_pid, 4242);
+			assert_int_equal(rec.helper_start_time, 99);
+			assert_string_equal(rec.host_ifname, "wgc000000000001");
+		} else {
+			assert_int_not_equal(attach_add(&request, result), 0);
+			assert_string_equal(trace[0], "start");
+			/* 1: the kill switch failed: cancel; 2: create failed; 3: the device exists. */
+			assert_int_equal(count_in_trace("cancel"), fail_at == 1);
+			assert_int_equal(count_in_trace("destroy"), fail_at == 3);
+			assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+		}
+		cni_result_free(result);
+		teardown(NULL);
+	}
+	/* The name is taken in the container: refused after the start, which is undone. */
+	setup(NULL);
+	selected_ops = &fake_started_ops;
+	device_exists = true;
+	fail_at = 0;
+	result = cni_result_new();
+	assert_int_equal(attach_add(&request, result), -EEXIST);
+	assert_int_equal(count_in_trace("start"), 1);
+	assert_int_equal(count_in_trace("cancel"), 1);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+	cni_result_free(result);
+}
+
 int main(void)
 {
 	/* ADD writes sysctls in "the container": keep them off the machine's namespace. */
@@ -413,7 +539,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_refuses_key_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_chained, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_chained_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_chained_egress_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_socket_in_container_needs_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_cancels_an_early_start, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -1256,6 +1258,47 @@ static void kernel_link_delete(void **state)
 	assert_int_equal(link_get(k.host, "wgt-b", &info), -ENODEV);
 }
 
+/*
+ * Deleted from a child, returned from at the unlisting: the name is free at
+ * once, the socket holds nothing afterwards (no late ACK), and the child,
+ * the only one this process has, exits by itself.
+ */
+static void kernel_link_delete_unlisted(void **state)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct link_info info;
+	struct nlmsghdr *nlh;
+	int status = -1;
+
+	NEED_ROOT();
+	make_veth(k.ctr, "wgt-c", "wgt-d");
+	assert_int_equal(link_delete_unlisted(k.ctr, "wgt-c"), 0);
+	assert_int_equal(link_get(k.ctr, "wgt-c", &info), -ENODEV);
+	assert_int_equal(link_get(k.ctr, "wgt-d", &info), -ENODEV);
+	/* The name is free for an immediate re-creation. */
+	make_veth(k.ctr, "wgt-c", "wgt-d");
+	assert_int_equal(waitpid(-1, &status, 0) > 0, 1);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pfd.fd = nl_fd(k.ctr);
+	assert_int_equal(poll(&pfd, 1, 100), 0);
+	/* The positive control of that poll: a reply left unread is seen. */
+	nlh = link_build_delete(buf, nl_next_seq(k.ctr), "wgt-none");
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	assert_int_equal(send(pfd.fd, nlh, nlh->nlmsg_len, 0), (ssize_t)nlh->nlmsg_len);
+	assert_int_equal(poll(&pfd, 1, 100), 1);
+	assert_true(recv(pfd.fd, buf, sizeof(buf), 0) > 0);
+	assert_int_equal(link_delete_unlisted(k.ctr, "wgt-c"), 0);
+	assert_int_equal(waitpid(-1, &status, 0) > 0, 1);
+	assert_int_equal(link_delete_unlisted(k.ctr, "wgt-c"), -ENODEV);
+	assert_int_equal(error_recorded(), 0);
+	/* On failure the child is waited for: none is left. */
+	assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(link_get(k.ctr, "wgt-c", &info), -ENODEV);
+	assert_int_equal(poll(&pfd, 1, 100), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest builders[] = {
@@ -1284,6 +1327,7 @@ int main(void)
 		cmocka_unit_test(kernel_request_drains),
 		cmocka_unit_test(kernel_genl),
 		cmocka_unit_test(kernel_link_delete),
+		cmocka_unit_test(kernel_link_delete_unlisted),
 	};
 	int failed = cmocka_run_group_tests_name("builders", builders, NULL, NULL);
 

@@ -44,7 +44,7 @@
 
 #define TUNNEL "wgt-tun"
 #define TABLE "wgcni-" TUNNEL
-#define MAX_MSGS 32
+#define MAX_MSGS 48
 #define NFT_TYPE(msg) ((NFNL_SUBSYS_NFTABLES << 8) | (msg))
 
 /* ---- the batch, parsed back ---- */
@@ -308,6 +308,30 @@ static void test_build_modes(void **state)
 	n = split(buf, len, msgs);
 	assert_int_equal(n, 2 + 3 + 4 + 4 + 2);
 	assert_chain_spec(msgs[7], "dns-redirect", "nat", NF_INET_LOCAL_OUT, -100, NF_ACCEPT);
+}
+
+/* netavark: every leg but the tunnel; one rule per published range, the rest as chained. */
+static void test_build_lan_any(void **state)
+{
+	static const struct port_range published[] = {
+		{ .first = 80, .last = 80, .protocol = IPPROTO_TCP },
+		{ .first = 1000, .last = 1010, .protocol = IPPROTO_UDP },
+	};
+	const struct killswitch ks = { .tunnel_ifname = "eth1", .lan_any = true,
+				       .published = published, .n_published = 2,
+				       .lan_mark = WGCNI_LAN_MARK };
+	struct nlmsghdr *msgs[MAX_MSGS];
+	char buf[32768];
+	int len, n;
+
+	len = nft_killswitch_build(buf, sizeof(buf), 1, &ks);
+	assert_true(len > 0);
+	n = split(buf, len, msgs);
+	/* lo, tunnel replies, marked connections, 2 published ranges, neighbour discovery. */
+	assert_int_equal(rules_in(msgs, n, "input"), 2 + 1 + 2 + 1);
+	/* lo, tunnel, marked connections, neighbour discovery. */
+	assert_int_equal(rules_in(msgs, n, "output"), 2 + 1 + 1);
+	assert_int_equal(rules_in(msgs, n, "lan-replies"), 1);
 }
 
 static void test_build_rejects_bad_names(void **state)
@@ -787,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_table_name),
 		cmocka_unit_test(test_build_parses_back),
 		cmocka_unit_test(test_build_modes),
+		cmocka_unit_test(test_build_lan_any),
 		cmocka_unit_test(test_build_rejects_bad_names),
 		cmocka_unit_test(test_build_small_buffers),
 		cmocka_unit_test_setup_teardown(test_kernel_apply_check_remove, kernel_setup,

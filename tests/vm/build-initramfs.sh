@@ -211,8 +211,12 @@ project_binaries() {
 		echo "tests/vm: WARNING: plugin ${WGCNI_PLUGIN:-(WGCNI_PLUGIN unset)} is not built:" \
 		     "the guest has no /wgcni/build/wireguard" >&2
 	fi
-	if [[ -n "${WGCNI_BUILD:-}" && -x "$WGCNI_BUILD/cli/wgcni" ]]; then
-		echo "$WGCNI_BUILD/cli/wgcni /wgcni/build/cli/wgcni"
+	# meson puts the CLI at the top of the build directory.
+	if [[ -n "${WGCNI_BUILD:-}" && -x "$WGCNI_BUILD/wgcni" ]]; then
+		echo "$WGCNI_BUILD/wgcni /wgcni/build/wgcni"
+	else
+		echo "tests/vm: WARNING: ${WGCNI_BUILD:-(WGCNI_BUILD unset)}/wgcni is not built:" \
+		     "the guest has no /wgcni/build/wgcni" >&2
 	fi
 }
 
@@ -229,7 +233,7 @@ build_project() {
 		install_file "$file" "$file"
 	done
 	[[ -e "$root/wgcni/build/wireguard" ]] && ln -s /wgcni/build/wireguard "$root/opt/cni/bin/wireguard"
-	[[ -e "$root/wgcni/build/cli/wgcni" ]] && ln -s /wgcni/build/cli/wgcni "$root/usr/bin/wgcni"
+	[[ -e "$root/wgcni/build/wgcni" ]] && ln -s /wgcni/build/wgcni "$root/usr/bin/wgcni"
 	pack "$out.project"
 	rm -rf "$root"
 	echo "tests/vm: built the project part of the initramfs"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The vm suite's guest side (tests/vm/run.sh boots the guest and runs this in /wgcni):
-# the smoke test of the kernel facts, then the netns suite against the kernel backend.
-# Fails unless both ran and passed: a missing netns suite or plugin is a failure.
+# the smoke test of the kernel facts, the netns suite against the kernel backend, then
+# `wgcni show` against a kernel-backend attachment (show.sh).
+# Fails unless all ran and passed: a missing netns suite, plugin or CLI is a failure.
 set -uo pipefail
 cd "${WGCNI_SOURCE:-/wgcni}" || exit 1
 
@@ -39,6 +40,16 @@ else
 	netns_rc=${PIPESTATUS[0]}
 	count "the netns suite" /tmp/netns.out
 	((netns_rc == 0)) || problems+=("the netns suite exited $netns_rc")
+fi
+
+echo "=== vm suite: wgcni show against a kernel-backend attachment ==="
+if [[ ! -x "${WGCNI_BUILD:-/wgcni/build}/wgcni" ]]; then
+	problems+=("THE CLI WAS NOT BUILT (no /wgcni/build/wgcni): wgcni show was not tested")
+else
+	bash tests/vm/show.sh 2>&1 | tee /tmp/show.out
+	show_rc=${PIPESTATUS[0]}
+	count "the show test" /tmp/show.out
+	((show_rc == 0)) || problems+=("the show test exited $show_rc")
 fi
 
 echo "=== vm suite summary ==="

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The tunnel beside other networks (netavark, `podman run --network
+ * podman,wgnet`). netavark sets a container's networks up in no fixed order,
+ * so a bridge may add its interface and its default route before or after
+ * the tunnel exists; nothing here may depend on seeing it. Per family:
+ *
+ *   rule 5750: fwmark 0x57474e49 lookup main      replies of published ports
+ *   rule 5751: lookup main suppress_prefixlength 0  subnets, never a default
+ *   rule 5752: lookup 5752                         the tunnel's default routes
+ *
+ * Unmarked traffic thus skips every default route in main, whoever adds it
+ * and when; the bridge keeps its subnet route. The kill switch treats every
+ * interface but lo and the tunnel as a LAN leg (nft_modes.c): a published
+ * port's connection gets the mark, its replies find main's default route
+ * back through the bridge, and nothing else leaves a LAN leg.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "log.h"
+#include "modes.h"
+#include "netns.h"
+#include "route.h"
+
+#define BESIDE_RULES 3
+
+static void beside_rules(int family, struct rule out[BESIDE_RULES])
+{
+	out[0] = (struct rule){ .family = family, .priority = WGCNI_BESIDE_RULE_PRIORITY,
+				.table = RT_TABLE_MAIN, .fwmark = WGCNI_LAN_MARK,
+				.fwmask = 0xffffffff, .suppress_prefixlen = -1 };
+	out[1] = (struct rule){ .family = family, .priority = WGCNI_BESIDE_RULE_PRIORITY + 1,
+				.table = RT_TABLE_MAIN, .suppress_prefixlen = 0 };
+	out[2] = (struct rule){ .family = family, .priority = WGCNI_BESIDE_RULE_PRIORITY + 2,
+				.table = WGCNI_BESIDE_TABLE, .suppress_prefixlen = -1 };
+}
+
+/*
+ * ARP never reaches the inet table: every leg, also one added later, answers
+ * only for its own address (CVE-2019-14899). "all" counts for devices that
+ * do not exist yet; the effective value is the larger of "all" and the device's.
+ */
+static int beside_sysctls(void *arg)
+{
+	static const char path[] = "/proc/sys/net/ipv4/conf/all/arp_ignore";
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "1", 1) < 0)
+		log_msg("writing %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int beside_routing_add(struct attach_ctx *ctx, const struct netconf *conf)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int r = 0;
+
+	if (conf->kill_switch)
+		netns_run(ctx->netns_fd, beside_sysctls, NULL);
+	for (size_t f = 0; r == 0 && f < ARRAY_SIZE(families); f++) {
+		struct rule rules[BESIDE_RULES];
+
+		beside_rules(families[f], rules);
+		for (size_t i = 0; r == 0 && i < BESIDE_RULES; i++) {
+			/* Idempotent for a repeated setup: what an earlier one left is replaced. */
+			rule_del(ctx->ctr_rtnl, &rules[i]);
+			r = rule_add(ctx->ctr_rtnl, &rules[i]);
+			if (r < 0)
+				error_report(r, CNI_ERR_IO, "adding the IPv%d policy rule %u",
+					     families[f] == AF_INET ? 4 : 6, rules[i].priority);
+		}
+	}
+	return r;
+}
+
+int beside_routing_del(struct attach_ctx *ctx)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int first = 0;
+
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		struct rule rules[BESIDE_RULES];
+
+		beside_rules(families[f], rules);
+		for (size_t i = 0; i < BESIDE_RULES; i++) {
+			int r = rule_del(ctx->ctr_rtnl, &rules[i]);
+
+			if (r < 0 && r != -ENOENT)
+				first = first ?: r;
+		}
+	}
+	/* Table 5752's routes are the tunnel's: they go with the device. */
+	return first;
+}
