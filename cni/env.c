@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "cni_json.h"
+#include "io.h"
 
 #define STDIN_LIMIT (1024 * 1024)
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -218,28 +219,20 @@ int cni_request_parse(const char *json, size_t len, struct cni_request *req)
 int cni_request_read(int fd, struct cni_request *req)
 {
 	_cleanup_free_ char *buf = malloc(STDIN_LIMIT + 1);
-	size_t used = 0;
+	ssize_t used;
 
 	memset(req, 0, sizeof(*req));
 	if (!buf)
 		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "reading the configuration");
 	/* One byte past the limit tells "exactly 1 MiB" from "more". */
-	while (used <= STDIN_LIMIT) {
-		ssize_t n = read(fd, buf + used, STDIN_LIMIT + 1 - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_report(-errno, CNI_ERR_IO, "reading the configuration");
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	if (used > STDIN_LIMIT) {
+	used = io_read_up_to(fd, buf, STDIN_LIMIT + 1);
+	if (used < 0)
+		return error_report((int)used, CNI_ERR_IO, "reading the configuration");
+	if ((size_t)used > STDIN_LIMIT) {
 		error_report(0, CNI_ERR_DECODE, "configuration larger than 1 MiB");
 		return -EFBIG;
 	}
-	return cni_request_parse(buf, used, req);
+	return cni_request_parse(buf, (size_t)used, req);
 }
 
 void cni_request_free(struct cni_request *req)

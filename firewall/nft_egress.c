@@ -10,9 +10,9 @@
  *       meta protocol arp accept                  the kernel's neighbour lookups
  *       meta mark & WGCNI_EGRESS_MARK == ... accept   let out by the inet table
  *
- * The inet table's "mark-accepted" chain sets the bit on what its output
- * chain accepted, IPv6 neighbour discovery included, so this chain needs
- * no list of its own of what a leg may carry.
+ * The inet table's "mark-accepted" chain sets the bit on everything its
+ * output chain accepted, IPv6 neighbour discovery included, so this chain
+ * needs no list of its own of what a leg may carry.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,13 +104,17 @@ int nft_egress_add(struct nft_ruleset *rs, const char *lan_ifname)
 	return egress_rules(chain);
 }
 
+/*
+ * Every packet output accepted, whatever its oifname: that is the device of
+ * the first route, and a LAN reply rerouted by lan-replies still shows the
+ * tunnel's there, while it leaves by the leg. On the tunnel the bit does
+ * nothing (WireGuard scrubs the mark as it encapsulates).
+ */
 int nft_egress_mark_rules(struct nftnl_chain *chain, const struct killswitch *ks)
 {
 	struct nftnl_rule *rule = nft_rule_new(chain);
-	int r;
 
 	if (!rule)
 		return -ENOMEM;
-	r = nft_match_ifname(rule, NFT_META_OIFNAME, ks->tunnel_ifname, false);
-	return r ?: nft_add_mark_bits(rule, WGCNI_EGRESS_MARK);
+	return nft_add_mark_bits(rule, WGCNI_EGRESS_MARK);
 }

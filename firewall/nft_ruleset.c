@@ -30,7 +30,8 @@
  * while it would break it: "ct state" needs conntrack, which runs at -200,
  * so at the raw priority (-300) every packet looks untracked. On output, 0
  * also comes after the route chains (mangle, -150) that may reroute a
- * packet, so oifname is the interface the packet will really leave by.
+ * packet; oifname is still the first route's device all the same (a reroute
+ * changes the packet's route, not the hook's), as nft_egress.c notes.
  */
 #define KILLSWITCH_PRIORITY 0
 

@@ -41,7 +41,7 @@ struct nft_ruleset {
  * name (reported), -ENOSPC past NFT_RULESET_MAX_LEGS, or -ENOMEM.
  */
 int nft_egress_add(struct nft_ruleset *rs, const char *lan_ifname);
-/* mark-accepted's rule: oifname != <tunnel> meta mark set meta mark | WGCNI_EGRESS_MARK */
+/* mark-accepted's rule: meta mark set meta mark | WGCNI_EGRESS_MARK */
 int nft_egress_mark_rules(struct nftnl_chain *chain, const struct killswitch *ks);
 /* The chain's name for a leg: "egress-<ifname>". */
 void nft_egress_chain_name(const char *lan_ifname, char *buf, size_t len);

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "io.h"
 #include "key.h"
 
 /* A key file is 44 characters and a line ending; anything near this size is already wrong. */
@@ -98,24 +99,6 @@ static int open_key_file(const char *path, const char *field)
 	return TAKE_FD(fd);
 }
 
-static ssize_t read_up_to(int fd, char *buf, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* The base64 text without its line ending, or 0 when the shape is wrong. */
 static size_t key_text_length(const char *buf, size_t len)
 {
@@ -140,7 +123,7 @@ int key_read_file(const char *path, const char *field, uint8_t out[WG_KEY_LEN])
 	fd = open_key_file(path, field);
 	if (fd < 0)
 		return fd;
-	len = read_up_to(fd, buf, sizeof(buf));
+	len = io_read_up_to(fd, buf, sizeof(buf));
 	if (len < 0) {
 		r = error_report((int)len, CNI_ERR_IO, "%s %s", field, path);
 	} else {

@@ -23,6 +23,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "io.h"
 #include "state.h"
 #include "state_files.h"
 
@@ -117,25 +118,17 @@ int state_record_path(char *buf, const char *network, const char *container_id,
 int state_read_small(int dirfd, const char *path, char *buf, size_t size, size_t *len)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t got = 0;
+	ssize_t got;
 
 	if (fd < 0)
 		return -errno;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == size || memchr(buf, '\0', got))
+	got = io_read_up_to(fd, buf, size);
+	if (got < 0)
+		return (int)got;
+	if ((size_t)got == size || memchr(buf, '\0', (size_t)got))
 		return -EBADMSG;
 	buf[got] = '\0';
-	*len = got;
+	*len = (size_t)got;
 	return 0;
 }
 

@@ -14,6 +14,13 @@
 #include "link.h"
 #include "wgkernel.h"
 
+/*
+ * Generic netlink family ids are the same in every namespace: the one found
+ * by wgdev_kernel_available() (the backend's selection) serves the container's
+ * socket too, one round trip less.
+ */
+static uint16_t known_family;
+
 static int family_id(struct nl_sock *genl, uint16_t *id)
 {
 	int r;
@@ -21,6 +28,10 @@ static int family_id(struct nl_sock *genl, uint16_t *id)
 	if (!genl)
 		return error_report(-EINVAL, CNI_ERR_INTERNAL,
 				    "no generic netlink socket in the container namespace");
+	if (known_family) {
+		*id = known_family;
+		return 0;
+	}
 	r = nl_genl_family(genl, WG_GENL_NAME, id);
 	if (r == -ENOENT)
 		return error_report(r, CNI_ERR_IO, "the kernel has no WireGuard module "
@@ -107,7 +118,10 @@ bool wgdev_kernel_available(void)
 	_cleanup_nl_ struct nl_sock *genl = NULL;
 	uint16_t id;
 
-	return nl_open(NETLINK_GENERIC, &genl) == 0 && nl_genl_family(genl, WG_GENL_NAME, &id) == 0;
+	if (nl_open(NETLINK_GENERIC, &genl) < 0 || nl_genl_family(genl, WG_GENL_NAME, &id) < 0)
+		return false;
+	known_family = id;
+	return true;
 }
 
 const struct wgdev_ops wgdev_kernel_ops = {

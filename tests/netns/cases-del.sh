@@ -45,6 +45,21 @@ case_del() {
 	wgt_cni DEL "$CID1" "$CTR" eth0 "$input"
 	assert_rc "DEL again: exit" 0 "$CNI_RC"
 
+	# DEL, then at once ADD in the same namespace, nothing in between: when DEL
+	# returns, the interface name is free (the kernel's teardown may run on).
+	attach_ctr "$WGT_DIR/c1.json" "$CID1" "$CTR" add1.result
+	assert_rc "ADD after DEL: exit" 0 "$CNI_RC"
+	wgt_cni DEL "$CID1" "$CTR" eth0 "$input"
+	local del_rc=$CNI_RC
+	attach_ctr "$WGT_DIR/c1.json" "$CID1" "$CTR" add1.result
+	assert_eq "DEL, then ADD at once: exits" "0 0" "$del_rc $CNI_RC"
+	assert_eq "DEL, then ADD at once: container links" "$(printf 'eth0\nlo')" \
+		"$(wgt_links "$WGT_NS_CTR")"
+	rec=$(keep_record "$CID1")
+	wgt_cni DEL "$CID1" "$CTR" eth0 "$input"
+	assert_rc "DEL after the immediate re-ADD: exit" 0 "$CNI_RC"
+	assert_detached "DEL after the immediate re-ADD" "$rec" "$WGT_NS_CTR" key1
+
 	# The runtime deleted the namespace first, then calls DEL without one.
 	wgt_ns_add "$ns3"
 	conf3=$(wgt_conf | wgt_file c3.json)

@@ -288,26 +288,30 @@ modes_valid_except() { # CID
 # GC of a chained attachment whose namespace still exists: the allowedSubnets routes go
 # with the rule, table 5747, the tunnel and both nft tables; bridge's own route stays.
 case_modes_gc() {
-	local conf input
+	local conf input addr subnets='["198.51.100.0/24","203.0.113.0/24"]'
 	local n=case_modes_gc
 	modes_can_run "$n" || return 0
 	wgt_require "$n" "bridge + namespaces" modes_up || { modes_down; return; }
-	conf=$(modes_conf allowedSubnets='["198.51.100.0/24","203.0.113.0/24"]' | wgt_file modes-gc.json)
+	conf=$(modes_conf allowedSubnets="$subnets" | wgt_file modes-gc.json)
 	wgt_cni ADD "$MODES_CID" "$MODES_CTR" eth0 "$conf"
 	assert_rc "$n: ADD" 0 "$CNI_RC"
 	[ "$CNI_RC" = 0 ] || { echo "# $(cat "$CNI_OUT")"; modes_down; return; }
+	# host-local hands out the next free address, not always .2.
+	addr=$(ip -n "$MODES_NS" -4 -o addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }')
 	assert_eq "$n: main IPv4 routes before GC" \
-		"default dev wg0 proto static scope link;10.89.0.0/24 dev eth0 proto kernel scope link src 10.89.0.2;198.51.100.0/24 via 10.89.0.1 dev eth0 proto static;203.0.113.0/24 via 10.89.0.1 dev eth0 proto static;" \
+		"default dev wg0 proto static scope link;10.89.0.0/24 dev eth0 proto kernel scope link src $addr;198.51.100.0/24 via 10.89.0.1 dev eth0 proto static;203.0.113.0/24 via 10.89.0.1 dev eth0 proto static;" \
 		"$(ip -n "$MODES_NS" -4 route show | sed 's/ *$//' | tr '\n' ';')"
 	assert_eq "$n: nft tables before GC" "table inet wgcni-wg0;table netdev wgcni-wg0;" \
 		"$(wgt_nft_tables "$MODES_NS" | tr '\n' ';')"
 
-	input=$(wgt_conf cniVersion='"1.1.0"' cni.dev/valid-attachments="$(modes_valid_except "$MODES_CID")" |
-		wgt_file modes-gc-input.json)
+	# The network's configuration, as runtimes pass it to GC (no prevResult).
+	input=$(wgt_conf privateKeyFile="\"$WGT_DIR/key3\"" address='["10.64.0.4/32","fc00:bbbb::4/128"]' \
+		listenPort=51823 allowedSubnets="$subnets" cniVersion='"1.1.0"' \
+		cni.dev/valid-attachments="$(modes_valid_except "$MODES_CID")" | wgt_file modes-gc-input.json)
 	wgt_cni GC "" "" "" "$input" -CNI_CONTAINERID -CNI_NETNS -CNI_IFNAME
 	assert_rc "$n: GC" 0 "$CNI_RC"
 	assert_eq "$n: main IPv4 routes after GC: bridge's subnet only" \
-		"10.89.0.0/24 dev eth0 proto kernel scope link src 10.89.0.2;" \
+		"10.89.0.0/24 dev eth0 proto kernel scope link src $addr;" \
 		"$(ip -n "$MODES_NS" -4 route show | sed 's/ *$//' | tr '\n' ';')"
 	assert_eq "$n: GC removes rule and table 5747" "0:" \
 		"$(ip -n "$MODES_NS" rule show | grep -c 5747):$(ip -n "$MODES_NS" route show table 5747 2>/dev/null)"

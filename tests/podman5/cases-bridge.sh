@@ -30,7 +30,7 @@ if [ -n "\${2:-}" ]; then
 	ifname=\$(printf '%s' "\$in" | jq -r .network_options.interface_name)
 	legs=\$(nsenter --net="\$2" ip -o link 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", \$2); print \$2 }' |
 		grep -vx -e lo -e "\$ifname" | tr '\n' ' ')
-	echo "\$1 \$cid legs=\$legs" >>"$ORDER_LOG"
+	echo "\$1 \$cid if=\$ifname legs=\$legs" >>"$ORDER_LOG"
 fi
 printf '%s' "\$in" | exec "$PLUGIN_DIR/wireguard.real" "\$@"
 EOF
@@ -134,7 +134,7 @@ for run in $(seq 10); do
 		fail "run $run: podman run -d --network $BR,$NET -p $PUB:80 ($(tail -1 "$WGT_DIR/pub.err"))"
 		continue
 	fi
-	legs=$(sed -n "s/^setup $cid legs=//p" "$ORDER_LOG")
+	legs=$(sed -n "s/^setup $cid if=.* legs=//p" "$ORDER_LOG")
 	if [ -z "$legs" ]; then order="tunnel first"; seen_tunnel_first=$((seen_tunnel_first + 1))
 	else order="bridge first"; seen_bridge_first=$((seen_bridge_first + 1)); fi
 	what="$BR,$NET run $run ($order)"
@@ -153,7 +153,7 @@ for run in $(seq 10); do
 	podman_t 30 rm -f -t 0 "$cid" >/dev/null 2>&1
 	check_eq "$what: podman rm leaves nothing (links, helpers, sockets, tables, netns, state)" \
 		"$residue_before" "$(p5_residue)"
-	echo "# $what: teardown saw other legs: '$(sed -n "s/^teardown $cid legs=//p" "$ORDER_LOG")'"
+	echo "# $what: teardown saw other legs: '$(sed -n "s/^teardown $cid if=.* legs=//p" "$ORDER_LOG")'"
 done
 check_positive "setup order: the tunnel was set up before the bridge in some run" "$seen_tunnel_first"
 check_positive "setup order: the bridge was set up before the tunnel in some run" "$seen_bridge_first"
