@@ -17,6 +17,7 @@
 #include "log.h"
 #include "modes.h"
 #include "nft.h"
+#include "reconfigure.h"
 #include "route.h"
 #include "wgquick.h"
 #include "sockets.h"
@@ -217,6 +218,9 @@ static int build(struct add_job *job)
 		r = add_addresses_and_routes(job, info.index);
 	if (r == 0 && job->modes.socket_in_container)
 		r = fwmark_rules_add(&job->ctx, conf);
+	/* A peer change stored since the merge may have missed this device (reconfigure.h). */
+	if (r == 0)
+		r = attach_reconfigure_added(job->req->conf, &job->rec);
 	return r;
 }
 

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "key.h"
 #include "link.h"
+#include "peers.h"
 #include "reconfigure.h"
 #include "route.h"
 #include "sockets.h"
@@ -139,8 +140,8 @@ static int reconfigure_one(struct netconf *conf, const struct attachment *rec,
  * Under the state lock, as DEL and GC: a DEL cannot tear an attachment down
  * between the listing and its configure (the device, helper or namespace
  * vanishing under it); it waits, or ran before and left no record. ADD holds
- * the lock only while recording: an ADD that merged the stored peers before
- * a change and records after this listing starts without the change.
+ * the lock only while recording, and catches up with a change it merged too
+ * early by itself, at its end (attach_reconfigure_added below).
  */
 int attach_reconfigure(struct netconf *conf, const struct cidr *stale, size_t n_stale)
 {
@@ -156,6 +157,12 @@ int attach_reconfigure(struct netconf *conf, const struct cidr *stale, size_t n_
 		return error_report(r, CNI_ERR_IO, "listing the attachments of %s", conf->name);
 	if (n == 0)
 		return 0;
+	/* Another change stored since conf was merged: apply the newest, never an older one. */
+	r = peers_changed(conf);
+	if (r > 0)
+		r = peers_remerge(conf);
+	if (r < 0)
+		return r;
 	r = endpoint_resolve(conf);
 	if (r < 0)
 		return r;
@@ -167,4 +174,42 @@ int attach_reconfigure(struct netconf *conf, const struct cidr *stale, size_t n_
 			done++;
 	}
 	return first ? first : done;
+}
+
+/*
+ * ADD's last step, under the lock: a peer change that stored after ADD merged
+ * may have listed the records before this one, or configured a device ADD then
+ * configured again with the peers it had merged. Its stamp tells; the device
+ * then gets the store's peers as every other attachment got them.
+ */
+int attach_reconfigure_added(struct netconf *conf, const struct attachment *rec)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ struct cidr *stale = NULL;
+	size_t n_stale = 0;
+	int r = peers_changed(conf);
+
+	if (r <= 0)
+		return r;
+	lock = state_lock();
+	if (lock < 0)
+		return error_report(lock, CNI_ERR_IO, "locking " STATE_DIR);
+	r = peers_changed(conf);
+	if (r <= 0)
+		return r;
+	for (size_t p = conf->merged.first; p < conf->n_peers; p++)
+		n_stale += conf->peers[p].n_allowed_ips;
+	stale = calloc(n_stale ? n_stale : 1, sizeof(*stale));
+	if (!stale)
+		return error_report(-ENOMEM, CNI_ERR_INTERNAL, "listing the merged peers");
+	n_stale = 0;
+	for (size_t p = conf->merged.first; p < conf->n_peers; p++)
+		for (size_t i = 0; i < conf->peers[p].n_allowed_ips; i++)
+			stale[n_stale++] = conf->peers[p].allowed_ips[i];
+	r = peers_remerge(conf);
+	if (r == 0)
+		r = reconfigure_one(conf, rec, stale, n_stale);
+	/* ADD's own namespace gone under it: not a device to leave as it is. */
+	return r == 1 ? error_report(-ENOENT, CNI_ERR_IO, "container %s: its namespace %s is gone",
+				     rec->container_id, rec->netns) : r;
 }

@@ -107,6 +107,12 @@ struct netconf {
 	/* Server-style networks: addresses handed to peers stored by `wgcni peer add`. */
 	bool has_peer_pool;
 	struct cidr peer_pool;
+	/* Set by peers_merge(): the store's stamp it read and where the stored peers start. */
+	struct {
+		bool done;
+		size_t first;
+		char stamp[33];
+	} merged;
 	/* Routing modes (docs/modes.md). */
 	char *tunnel_interface;         /* chained: the tunnel's name; NULL: "wg0" */
 	struct cidr *allowed_subnets;   /* chained: networks reached by the LAN leg */

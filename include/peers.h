@@ -55,5 +55,17 @@ int peers_next_address(const struct netconf *conf, const struct stored_peer *sto
  */
 int peers_merge(struct netconf *conf);
 
+/*
+ * The store's stamp: NETWORK/stamp, rewritten with fresh random content
+ * (atomically) after every change peers_save() and peers_remove() make, so
+ * a stamp read before a listing differs afterwards if the listing may have
+ * missed a change. "" when there is none yet; 0 or -errno (reported).
+ */
+int peers_stamp(const char *network, char *buf, size_t len);
+/* 1 when conf was merged and the store's stamp is not the one merged, else 0; or -errno. */
+int peers_changed(const struct netconf *conf);
+/* Drop the stored peers merged into conf and merge the store as it is now. */
+int peers_remerge(struct netconf *conf);
+
 /* Write a small file atomically (temporary file in the same directory, fsync, rename). */
 int peers_write_file(const char *path, const char *data, size_t len, mode_t mode);

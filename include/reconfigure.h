@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "state.h"
 
 /*
  * For every live attachment of conf->name: replace the device's peer list
@@ -14,3 +15,10 @@
  * number updated, or the first -errno (reported, naming the container).
  */
 int attach_reconfigure(struct netconf *conf, const struct cidr *stale, size_t n_stale);
+
+/*
+ * ADD's last step, for its new attachment `rec`: when conf's stored peers
+ * changed since peers_merge() read them, merge them again and apply them to
+ * the device as attach_reconfigure() would. 0, or -errno (reported).
+ */
+int attach_reconfigure_added(struct netconf *conf, const struct attachment *rec);

@@ -117,6 +117,12 @@ int peers_merge(struct netconf *conf)
 
 	if (!conf->has_peer_pool)
 		return 0;
+	/* The stamp first: a change the listing misses renews it after. */
+	r = peers_stamp(conf->name, conf->merged.stamp, sizeof(conf->merged.stamp));
+	if (r < 0)
+		return r;
+	conf->merged.done = true;
+	conf->merged.first = conf->n_peers;
 	r = peers_list(conf->name, &stored, &n);
 	if (r < 0 || n == 0)
 		return r;
@@ -134,4 +140,29 @@ int peers_merge(struct netconf *conf)
 			return error_report(r, CNI_ERR_INTERNAL, "merging peer %s", stored[i].name);
 	}
 	return 0;
+}
+
+int peers_changed(const struct netconf *conf)
+{
+	char now[sizeof(conf->merged.stamp)];
+	int r;
+
+	if (!conf->merged.done)
+		return 0;
+	r = peers_stamp(conf->name, now, sizeof(now));
+	return r < 0 ? r : strcmp(now, conf->merged.stamp) != 0;
+}
+
+int peers_remerge(struct netconf *conf)
+{
+	for (size_t i = conf->merged.first; i < conf->n_peers; i++) {
+		struct peer_conf *p = &conf->peers[i];
+
+		free(p->preshared_key_file);
+		free(p->endpoint_host);
+		free(p->allowed_ips);
+		memset(p, 0, sizeof(*p));
+	}
+	conf->n_peers = conf->merged.first;
+	return peers_merge(conf);
 }

@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
@@ -78,6 +80,45 @@ int peers_write_file(const char *path, const char *data, size_t len, mode_t mode
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+static void stamp_path(const char *network, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/stamp", peers_dir, network);
+}
+
+/* After the change, never before: a reader that stamped first then sees it differ. */
+static int stamp_renew(const char *network)
+{
+	char path[PATH_MAX], text[40];
+	uint8_t rnd[16];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return error_report(-EIO, CNI_ERR_IO, "reading random bytes for the store's stamp");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(text + 2 * i, 3, "%02x", rnd[i]);
+	text[32] = '\n';
+	stamp_path(network, path, sizeof(path));
+	return peers_write_file(path, text, 33, 0600);
+}
+
+int peers_stamp(const char *network, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	buf[0] = '\0';
+	stamp_path(network, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : error_report(-errno, CNI_ERR_IO, "opening %s", path);
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return error_report(-errno, CNI_ERR_IO, "reading %s", path);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
 }
 
 static int make_dirs(const char *network)
@@ -211,7 +252,8 @@ int peers_save(const char *network, const struct stored_peer *p, const uint8_t p
 	cidr_format(&p->address, addr, sizeof(addr));
 	snprintf(text, sizeof(text), "name=%s\npublic_key=%s\naddress=%s\npreshared_key=%s\n",
 		 p->name, b64, addr, p->has_psk ? "file" : "none");
-	return peers_write_file(path, text, strlen(text), 0600);
+	r = peers_write_file(path, text, strlen(text), 0600);
+	return r < 0 ? r : stamp_renew(network);
 }
 
 int peers_remove(const char *network, const char *name)
@@ -224,5 +266,5 @@ int peers_remove(const char *network, const char *name)
 	peer_path(network, name, path, sizeof(path));
 	if (unlink(path) < 0)
 		return errno == ENOENT ? -ENOENT : error_report(-errno, CNI_ERR_IO, "removing %s", path);
-	return 0;
+	return stamp_renew(network);
 }

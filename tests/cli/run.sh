@@ -63,6 +63,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	wgt_stop_pid "${RACE_HOLDER:-}"
+	[ -n "${RACE_STOPPED:-}" ] && kill -CONT "$RACE_STOPPED" 2>/dev/null
 	wgt_stop_pid "$WGT_CLI_PID"
 	ip netns del "$WGT_NS_CLI" 2>/dev/null
 	cli_cleanup_server_network
@@ -89,7 +90,7 @@ done
 wgt_topology_up || cannot_run "building the topology (see above)"
 
 for c in case_help case_keys case_import case_import_refusals case_show case_peer case_qr \
-	case_peer_at_add case_race_reconfigure_del; do
+	case_peer_at_add case_race_reconfigure_del case_race_add_revoke; do
 	echo "## $c"
 	t=$SECONDS
 	"$c"

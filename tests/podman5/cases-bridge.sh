@@ -56,11 +56,11 @@ probe_counts() {
 }
 # "a b c" "d e f" -> "tcp4=d-a udp4=e-b ..."
 probe_delta() {
-	local -a before after names
-	read -ra before <<<"$1"
-	read -ra after <<<"$2"
+	local -a was now names
+	read -ra was <<<"$1"
+	read -ra now <<<"$2"
 	read -ra names <<<"$probe_names"
-	for i in "${!names[@]}"; do printf '%s=%s ' "${names[i]}" $((after[i] - before[i])); done
+	for i in "${!names[@]}"; do printf '%s=%s ' "${names[i]}" $((now[i] - was[i])); done
 }
 # shellcheck disable=SC2016 # expanded by the container's shell
 probes='get="GET / HTTP/1.0\r\n\r\n"

@@ -59,7 +59,7 @@ check_eq "after the bad file: no configuration, no key, no network" "no no no" \
 
 # podman refuses (the name is taken by its default network): the files go again.
 imp_run podman
-check_eq "import --podman5 --name podman (taken) fails" yes "$([ $? != 0 ] && echo yes || echo no)" "$(cat "$IMP_DIR/out")"
+check_eq "import --podman5 --name podman (taken) fails (exit 4)" 4 "$?" "$(cat "$IMP_DIR/out")"
 check_eq "its message names podman network create" yes \
 	"$(grep -qF "podman network create -d wireguard -o config=$IMP_DIR/etc/podman.json podman failed" "$IMP_DIR/out" && echo yes || echo no)" "$(cat "$IMP_DIR/out")"
 check_eq "after podman refused: no configuration, no key left" "no no" \
