@@ -156,6 +156,13 @@ bench_scaling() {
 		done
 	done
 	bench_detach_all "$subject"
+	# None again at the end (A-B-A): the counts are measured one after the other, and a
+	# drift of the machine's load over that time would otherwise read as growth.
+	if [ "$1" = 0 ]; then
+		for ((i = 1; i <= n; i++)); do
+			bench_pair "$subject" "$subject@0"
+		done
+	fi
 }
 
 # Mean VmRSS (KiB) of the wireguard-go helpers serving the attached tunnels.

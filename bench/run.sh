@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500]
+# bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]
 #
 # wgcni against the reference plugins, in one run (absolute times are noisy on shared
 # machines: read the ratios). As root, after building (WGCNI_BUILD, default build-bench):
@@ -12,17 +12,22 @@
 # BENCH_BASELINE=PLUGIN adds an older build (e.g. the last commit's) as subject "wghead".
 # --quick: N=10, scaling to 100 only, 3 podman runs. The VM scales to 100 unless --vm-500:
 # under TCG each plugin call there takes about a second.
+# --vm-icount: the guest's clock counts instructions (qemu -icount shift=3,sleep=off: 8 ns
+# each, idle waits skipped but counted), so the VM's figures no longer depend on the host's
+# load; they weigh what the guest executes, not what emulating it costs (slower to run).
 set -uo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=50 m=20 counts="0 100 500" vm_counts="0 100" podman_n=10 vm=1 podman=1 scaling=1
+vm_qemu="" vm_timeout=3000
 for arg; do
 	case $arg in
 	--quick) n=10 m=5 counts="0 100" podman_n=3 ;;
 	--vm-500) vm_counts="0 100 500" ;;
+	--vm-icount) vm_qemu="-icount shift=3,sleep=off" vm_timeout=9000 ;;
 	--no-vm) vm=0 ;;
 	--no-podman) podman=0 ;;
 	--no-scaling) scaling=0 ;;
-	*) echo "usage: bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]" >&2; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
@@ -100,7 +105,8 @@ if [ "$vm" = 1 ]; then
 	cmd="BENCH_ID=vm BENCH_TOOL=$tool BENCH_PLUGIN=/wgcni/build/wireguard BENCH_N=$n BENCH_M=$m"
 	cmd+=" BENCH_COUNTS='$vm_counts'"$'\n'"$(cat "$src/bench/lib.sh" "$src/bench/guest.sh")"
 	PATH=$PATH:/usr/lib/cni:$build/bench WGCNI_BUILD=$build WGCNI_VM_BINS="ptp host-local cnibench" \
-		WGCNI_VM_LOG=$BENCH_DIR/vm.log "$src/tests/vm/run-in-vm.sh" --mem 1024 --timeout 3000 \
+		WGCNI_VM_LOG=$BENCH_DIR/vm.log WGCNI_VM_QEMU_ARGS=$vm_qemu \
+		"$src/tests/vm/run-in-vm.sh" --mem 1024 --timeout "$vm_timeout" \
 		"$cmd" >/dev/null || echo "bench: the VM part failed, see its log below" >&2
 	tr -d '\r' <"$BENCH_DIR/vm.log" | sed -n 's/^BENCH-RAW: //p' >>"$BENCH_RAW"
 	grep -q '^vm:' "$BENCH_RAW" || tail -20 "$BENCH_DIR/vm.log" >&2

@@ -51,9 +51,9 @@ int nl_batch(struct nl_sock *s, const void *buf, size_t len);
  * an ACK, and stays in the kernel for the rest; this returns as soon as
  * `until` returns MNL_CB_STOP for a notification of `group` (RTNLGRP_*) in
  * the socket's namespace, or with the kernel's error for req. The child is
- * not waited for: it exits when the kernel is done. -ENOBUFS: notifications
- * were lost, the request has finished (the child was waited for) and the
- * caller must look for itself.
+ * not waited for: it exits when the kernel is done. -ENOBUFS, -EBADMSG:
+ * notifications were lost or unreadable, the request has finished (the child
+ * was waited for) and the caller must look for itself.
  */
 int nl_request_detached(struct nl_sock *s, struct nlmsghdr *req, unsigned group, mnl_cb_t until,
 			void *data);

@@ -369,8 +369,8 @@ int link_delete_unlisted(struct nl_sock *s, const char *ifname)
 		return r;
 	r = nl_request_detached(s, link_build_delete(buf, 0, ifname), RTNLGRP_LINK, unlisted_cb,
 				(void *)ifname);
-	/* Notifications lost: the request is over, ask again the ordinary way. */
-	if (r == -ENOBUFS)
+	/* Notifications lost or unreadable: the request is over, ask again the ordinary way. */
+	if (r == -ENOBUFS || r == -EBADMSG)
 		return link_delete(s, ifname);
 	if (r < 0 && r != -ENODEV)
 		return error_report(r, CNI_ERR_IO, "deleting link %s", ifname);

@@ -87,7 +87,9 @@ echo "tests/vm: booting $kernel (TCG, ${mem_mb} MiB, timeout ${timeout_s}s), con
 start=$EPOCHREALTIME
 set +e
 # stdin from /dev/null: qemu's stdio backend would otherwise put a terminal in raw mode.
-timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$mem_mb" \
+# WGCNI_VM_QEMU_ARGS: extra qemu options (bench/run.sh --vm-icount passes -icount).
+# shellcheck disable=SC2086
+timeout -k 10 "$timeout_s" qemu-system-x86_64 ${WGCNI_VM_QEMU_ARGS:-} -accel tcg -cpu max -smp 1 -m "$mem_mb" \
 	-nographic -no-reboot -nic none ${firmware[@]+"${firmware[@]}"} \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 quiet panic=-1" < /dev/null 2>&1 | tee "$log"
