@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "error.h"
 #include "link.h"
+#include "modes.h"
 #include "netns.h"
 #include "nft.h"
 #include "route.h"
@@ -48,22 +49,59 @@ static void take_problem(struct show_entry *e, char *buf, size_t len, int r)
 	error_clear();
 }
 
-static void read_namespace(struct show_entry *e, int netns_fd, struct ns_socks *s)
+/*
+ * The kill switch the attachment should have, built as CHECK builds it
+ * (modes_killswitch) from the record, the network's configuration and the
+ * LAN leg as the kernel has it. What cannot be rebuilt is "unverified",
+ * never "intact": the published ports of a netavark attachment are not
+ * recorded (runtimeConfig), and without the configuration inboundPorts,
+ * dnsRedirect, allowedSubnets and the fwmark are unknown.
+ */
+static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const char *dir)
 {
-	struct killswitch ks = { .tunnel_ifname = e->rec.ifname };
-	struct link_info info;
+	struct attach_ctx ctx = { .netns_fd = -1, .ctr_rtnl = s->rtnl, .ctr_nft = s->nft };
+	struct netconf conf = { 0 };
+	char path[PATH_MAX], why[200];
+	struct killswitch ks;
+	struct modes m;
 	int r;
 
-	if (link_get(s->rtnl, e->rec.ifname, &info) == 0 &&
+	if (network_load(dir, e->rec.network, &conf, path, sizeof(path)) < 0) {
+		error_clear();
+		netconf_free(&conf);
+		e->kill_switch = KS_UNVERIFIED;
+		snprintf(e->kill_switch_problem, sizeof(e->kill_switch_problem),
+			 "no configuration of %.60s in %.100s to rebuild the expected table from",
+			 e->rec.network, dir);
+		return;
+	}
+	modes_from_record(&m, &conf, &e->rec);
+	r = m.chained ? lan_read(&ctx, &m.lan) : 0;
+	if (r == 0) {
+		modes_killswitch(&m, &conf, &ks);
+		r = nft_killswitch_check(s->nft, &ks);
+	}
+	e->kill_switch = r == 0 ? KS_INTACT : e->rec.beside ? KS_UNVERIFIED : KS_BROKEN;
+	if (r < 0 && e->rec.beside) {
+		take_problem(e, why, sizeof(why), r);
+		snprintf(e->kill_switch_problem, sizeof(e->kill_switch_problem),
+			 "published ports are not recorded; not the table without them: %.150s", why);
+	} else if (r < 0) {
+		take_problem(e, e->kill_switch_problem, sizeof(e->kill_switch_problem), r);
+	}
+	netconf_free(&conf);
+}
+
+static void read_namespace(struct show_entry *e, struct ns_socks *s, const char *dir)
+{
+	struct link_info info;
+
+	if (link_get(s->rtnl, attach_tunnel_ifname(&e->rec), &info) == 0 &&
 	    addr_list(s->rtnl, info.index, &e->addresses, &e->n_addresses) == 0)
 		e->addresses_from = "namespace";
 	error_clear();
-	if (!e->rec.kill_switch)
-		return;
-	r = nft_killswitch_check(s->nft, &ks);
-	e->kill_switch = r == 0 ? KS_INTACT : KS_BROKEN;
-	if (r < 0)
-		take_problem(e, e->kill_switch_problem, sizeof(e->kill_switch_problem), r);
+	if (e->rec.kill_switch)
+		read_kill_switch(e, s, dir);
 }
 
 static void read_device(struct show_entry *e, int netns_fd, struct ns_socks *s)
@@ -72,7 +110,7 @@ static void read_device(struct show_entry *e, int netns_fd, struct ns_socks *s)
 	int r;
 
 	dev.ops = e->rec.backend == BACKEND_KERNEL ? &wgdev_kernel_ops : &wgdev_userspace_ops;
-	snprintf(dev.ifname, sizeof(dev.ifname), "%s", e->rec.ifname);
+	snprintf(dev.ifname, sizeof(dev.ifname), "%s", attach_tunnel_ifname(&e->rec));
 	snprintf(dev.host_ifname, sizeof(dev.host_ifname), "%s", e->rec.host_ifname);
 	dev.netns_fd = netns_fd;
 	dev.ctr_rtnl = s->rtnl;
@@ -120,7 +158,7 @@ static void inspect(struct show_entry *e, const char *dir)
 		close(TAKE_FD(netns_fd));
 	}
 	if (netns_fd >= 0)
-		read_namespace(e, netns_fd, &s);
+		read_namespace(e, &s, dir);
 	read_device(e, netns_fd, &s);
 	if (!e->addresses)
 		addresses_from_config(e, dir);

@@ -10,7 +10,7 @@
 
 const char *show_kill_switch_name(enum show_kill_switch k)
 {
-	static const char *const names[] = { "off", "intact", "broken", "unknown" };
+	static const char *const names[] = { "off", "intact", "broken", "unknown", "unverified" };
 
 	return names[k];
 }

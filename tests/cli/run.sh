@@ -67,6 +67,7 @@ cleanup() {
 	wgt_stop_pid "$WGT_CLI_PID"
 	ip netns del "$WGT_NS_CLI" 2>/dev/null
 	cli_cleanup_server_network
+	showm_cleanup
 	wgt_topology_down
 	rm -rf "$WGT_PEERS_DIR"
 	rmdir /etc/wgcni/peers /etc/wgcni 2>/dev/null
@@ -83,14 +84,15 @@ wgcni() {
 
 start=$SECONDS
 echo "# cli suite: wgcni $WGCNI, plugin $WGT_PLUGIN, id $WGT_ID"
-for part in keys import show peer race; do
+for part in keys import show show-modes peer race; do
 	# shellcheck source=/dev/null
 	. "$here/cases-$part.sh"
 done
 wgt_topology_up || cannot_run "building the topology (see above)"
 
-for c in case_help case_keys case_import case_import_refusals case_show case_peer case_qr \
-	case_peer_at_add case_race_reconfigure_del case_race_add_revoke; do
+for c in case_help case_keys case_import case_import_refusals case_show case_show_inbound \
+	case_show_chained case_peer case_qr case_peer_at_add case_race_reconfigure_del \
+	case_race_add_revoke; do
 	echo "## $c"
 	t=$SECONDS
 	"$c"
