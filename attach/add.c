@@ -327,6 +327,11 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 	r = modes_prepare(&job->modes, req->conf, req->ifname, prev);
 	if (r < 0)
 		return r;
+	/* The record keeps the published ports, for CHECK and `wgcni show` to rebuild the table. */
+	if (req->n_published > STATE_MAX_PUBLISHED)
+		return error_config("port_mappings: %zu published port ranges (one a protocol), more "
+				    "than the %d an attachment can record", req->n_published,
+				    STATE_MAX_PUBLISHED);
 	job->modes.beside = req->beside;
 	job->modes.published = req->published;
 	job->modes.n_published = req->n_published;
@@ -376,6 +381,10 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 	job->rec.chained = job->modes.chained;
 	job->rec.socket_in_container = job->modes.socket_in_container;
 	job->rec.beside = job->modes.beside;
+	if (job->modes.n_published)
+		memcpy(job->rec.published, job->modes.published,
+		       job->modes.n_published * sizeof(job->rec.published[0]));
+	job->rec.n_published = job->modes.n_published;
 	attach_wgdev_from_record(&job->dev, &job->rec, &job->ctx);
 	job->dev.ops = ops;
 	job->dev.implementation = implementation;

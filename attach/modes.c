@@ -127,6 +127,9 @@ void modes_from_record(struct modes *m, const struct netconf *conf,
 	m->tunnel = attach_tunnel_ifname(rec);
 	m->chained = rec->chained;
 	m->socket_in_container = rec->socket_in_container;
+	m->beside = rec->beside;
+	m->published = rec->published;
+	m->n_published = rec->n_published;
 	if (m->chained)
 		snprintf(m->lan.ifname, sizeof(m->lan.ifname), "%s", rec->ifname);
 	dns_targets(m, conf);

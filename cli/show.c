@@ -53,9 +53,10 @@ static void take_problem(struct show_entry *e, char *buf, size_t len, int r)
  * The kill switch the attachment should have, built as CHECK builds it
  * (modes_killswitch) from the record, the network's configuration and the
  * LAN leg as the kernel has it. What cannot be rebuilt is "unverified",
- * never "intact": the published ports of a netavark attachment are not
- * recorded (runtimeConfig), and without the configuration inboundPorts,
- * dnsRedirect, allowedSubnets and the fwmark are unknown.
+ * never "intact": without the configuration inboundPorts, dnsRedirect,
+ * allowedSubnets and the fwmark are unknown, and a netavark attachment
+ * recorded by an older version lacks its published ports (then a table that
+ * differs from the one without them is unverified, not broken).
  */
 static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const char *dir)
 {
@@ -63,6 +64,7 @@ static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const cha
 	struct netconf conf = { 0 };
 	char path[PATH_MAX], why[200];
 	struct killswitch ks;
+	bool unknown_ports;
 	struct modes m;
 	int r;
 
@@ -81,8 +83,9 @@ static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const cha
 		modes_killswitch(&m, &conf, &ks);
 		r = nft_killswitch_check(s->nft, &ks);
 	}
-	e->kill_switch = r == 0 ? KS_INTACT : e->rec.beside ? KS_UNVERIFIED : KS_BROKEN;
-	if (r < 0 && e->rec.beside) {
+	unknown_ports = e->rec.beside && !e->rec.published_recorded;
+	e->kill_switch = r == 0 ? KS_INTACT : unknown_ports ? KS_UNVERIFIED : KS_BROKEN;
+	if (r < 0 && unknown_ports) {
 		take_problem(e, why, sizeof(why), r);
 		snprintf(e->kill_switch_problem, sizeof(e->kill_switch_problem),
 			 "published ports are not recorded; not the table without them: %.150s", why);

@@ -12,8 +12,15 @@
 #include <sys/types.h>
 #include <net/if.h>
 #include "config.h"
+#include "nft.h"
 
 #define STATE_DIR "/run/wgcni"
+/*
+ * Published port ranges a record holds (netavark port_mappings, one range a
+ * protocol): a rule each in the kill switch, whose 32 KiB batch (firewall/nft.c)
+ * holds about 40 with a plain configuration, so 32 leaves room for the rest.
+ */
+#define STATE_MAX_PUBLISHED 32
 
 /* Use `dir` instead of STATE_DIR from now on (tests); the string is copied. */
 void state_set_dir(const char *dir);
@@ -34,6 +41,14 @@ struct attachment {
 	bool chained;                 /* ifname is the previous plugin's LAN leg */
 	bool socket_in_container;     /* socketNamespace "container" */
 	bool beside;                  /* netavark: policy rules 5750-5752 (attach/beside.c) */
+	/*
+	 * beside: the published ports its kill switch answers ("published" key).
+	 * published_recorded: the key was there (always written for beside);
+	 * records of older versions lack it, and their ports are unknown.
+	 */
+	struct port_range published[STATE_MAX_PUBLISHED];
+	size_t n_published;
+	bool published_recorded;
 };
 
 /* Exclusive lock over the state directory, held briefly; returns an fd to close, or -errno. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 enum record_key {
 	REC_NETWORK, REC_CONTAINER_ID, REC_IFNAME, REC_NETNS, REC_BACKEND,
 	REC_HOST_IFNAME, REC_HELPER_PID, REC_HELPER_START_TIME, REC_PUBLIC_KEY, REC_KILL_SWITCH,
-	REC_TUNNEL_IFNAME, REC_CHAINED, REC_SOCKET_IN_CONTAINER, REC_BESIDE,
+	REC_TUNNEL_IFNAME, REC_CHAINED, REC_SOCKET_IN_CONTAINER, REC_BESIDE, REC_PUBLISHED,
 	REC_COUNT
 };
 /* Keys every record has; the later ones came with the routing modes and default to standalone. */
@@ -32,8 +33,84 @@ static const char *const record_keys[REC_COUNT] = {
 	[REC_HELPER_START_TIME] = "helper_start_time", [REC_PUBLIC_KEY] = "public_key",
 	[REC_KILL_SWITCH] = "kill_switch", [REC_TUNNEL_IFNAME] = "tunnel_ifname",
 	[REC_CHAINED] = "chained", [REC_SOCKET_IN_CONTAINER] = "socket_in_container",
-	[REC_BESIDE] = "beside",
+	[REC_BESIDE] = "beside", [REC_PUBLISHED] = "published",
 };
+
+static const struct {
+	const char *name;
+	uint8_t number;
+} port_protocols[] = { { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "sctp", IPPROTO_SCTP } };
+
+static const char *protocol_name(uint8_t number)
+{
+	for (size_t i = 0; i < sizeof(port_protocols) / sizeof(port_protocols[0]); i++)
+		if (port_protocols[i].number == number)
+			return port_protocols[i].name;
+	return NULL;
+}
+
+/* "published=80-80/tcp,5000-5009/udp\n", in the order given; "published=\n": none (beside). */
+static int format_published(const struct attachment *a, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!a->beside && a->n_published == 0)
+		return 0;
+	if (a->n_published > STATE_MAX_PUBLISHED)
+		return -E2BIG;
+	for (size_t i = 0; i < a->n_published; i++) {
+		const struct port_range *p = &a->published[i];
+		const char *proto = protocol_name(p->protocol);
+		int m;
+
+		if (!proto || p->first == 0 || p->first > p->last)
+			return -EINVAL;
+		m = snprintf(buf + n, size - n, "%s%u-%u/%s", i ? "," : "published=",
+			     (unsigned)p->first, (unsigned)p->last, proto);
+		if (m < 0 || (size_t)m >= size - n)
+			return -ENAMETOOLONG;
+		n += (size_t)m;
+	}
+	if (n == 0)
+		n = (size_t)snprintf(buf, size, "published=");
+	if (n + 1 >= size)
+		return -ENAMETOOLONG;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static int parse_published(struct attachment *a, char *v)
+{
+	a->published_recorded = true;
+	for (char *item = *v ? v : NULL, *next; item; item = next) {
+		unsigned long long first, last;
+		char *dash, *slash;
+		struct port_range *p = &a->published[a->n_published];
+		size_t k;
+
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		dash = strchr(item, '-');
+		slash = dash ? strchr(dash, '/') : NULL;
+		if (!slash || a->n_published == STATE_MAX_PUBLISHED)
+			return -EBADMSG;
+		*dash = *slash = '\0';
+		if (state_parse_decimal(item, 65535, &first) < 0 ||
+		    state_parse_decimal(dash + 1, 65535, &last) < 0 || first == 0 || first > last)
+			return -EBADMSG;
+		for (k = 0; k < sizeof(port_protocols) / sizeof(port_protocols[0]) &&
+			    strcmp(slash + 1, port_protocols[k].name); k++)
+			;
+		if (k == sizeof(port_protocols) / sizeof(port_protocols[0]))
+			return -EBADMSG;
+		*p = (struct port_range){ .first = (uint16_t)first, .last = (uint16_t)last,
+					  .protocol = port_protocols[k].number };
+		a->n_published++;
+	}
+	return 0;
+}
 
 static int record_format(const struct attachment *a, char *buf, size_t size)
 {
@@ -62,6 +139,10 @@ static int record_format(const struct attachment *a, char *buf, size_t size)
 			return -ENAMETOOLONG;
 		n += m;
 	}
+	m = format_published(a, buf + n, size - (size_t)n);
+	if (m < 0)
+		return m;
+	n += m;
 	/* Standalone records stay as older versions wrote them. */
 	if (!a->chained && !a->socket_in_container && !a->tunnel_ifname[0])
 		return n;
@@ -80,7 +161,7 @@ static int copy_text(char *dst, size_t size, const char *v, bool may_be_empty)
 	return 0;
 }
 
-static int record_field(struct attachment *a, enum record_key field, const char *v)
+static int record_field(struct attachment *a, enum record_key field, char *v)
 {
 	unsigned long long n = 0;
 
@@ -119,6 +200,7 @@ static int record_field(struct attachment *a, enum record_key field, const char 
 			return -EBADMSG;
 		a->beside = true;
 		return 0;
+	case REC_PUBLISHED: return parse_published(a, v);
 	case REC_COUNT:
 		break;
 	}

@@ -162,6 +162,29 @@ check_positive "setup order: the bridge was set up before the tunnel in some run
 cid=$(podman_t 60 run -d --network "podman,$NET" -p "$PUB:80" localhost/bb \
 	sh -c 'mkdir -p /w && echo published >/w/index.html && exec httpd -f -p 80 -h /w' 2>/dev/null)
 check_eq "podman,$NET -p $PUB:80: the published port answers the host" published "$(fetch_published 198.18.0.1)"
+
+# The record keeps the published ports, so `wgcni show` rebuilds the kill switch with them.
+show_ks() { # the attachment's killSwitch and killSwitchProblem, from `wgcni show --json`
+	"$build_dir/wgcni" show "$NET" --json --dir "$WGT_DIR/showdir" 2>"$WGT_DIR/show.err" |
+		jq -r '.attachments[0] | "\(.killSwitch) \(.killSwitchProblem)"'
+}
+mkdir -p "$WGT_DIR/showdir"
+cp "$CONFIG" "$WGT_DIR/showdir/$NET.conflist"
+pub_record=$(ls "$ATTACHMENTS/$cid".* 2>/dev/null | head -1)
+pub_if=${pub_record##*.}
+check_eq "podman,$NET -p $PUB:80: the record keeps the published port" "published=80-80/tcp" \
+	"$(grep '^published=' "$pub_record" 2>/dev/null)"
+check_eq "podman,$NET -p $PUB:80: wgcni show: the kill switch is intact" "intact null" "$(show_ks)"
+pub_sandbox=$(podman inspect -f '{{.NetworkSettings.SandboxKey}}' "$cid" 2>/dev/null)
+# The published port's rule: delete it, and show must see the difference.
+pub_rule=$(nsenter --net="$pub_sandbox" nft -a list table inet "wgcni-$pub_if" 2>/dev/null |
+	awk '$1 == "chain" { chain = $2 } /dport 80 .*# handle/ { print chain, $NF; exit }')
+check_eq "podman,$NET -p $PUB:80: control: its table has a rule for port 80" yes \
+	"$([ -n "$pub_rule" ] && echo yes || echo no)"
+nsenter --net="$pub_sandbox" nft delete rule inet "wgcni-$pub_if" ${pub_rule% *} handle ${pub_rule#* } \
+	2>/dev/null
+check_eq "podman,$NET -p $PUB:80: wgcni show: one rule deleted, the kill switch is broken" broken \
+	"$(show_ks | cut -d' ' -f1)"
 podman_t 30 rm -f -t 0 "$cid" >/dev/null 2>&1
 
 podman network rm -f "$BR" >/dev/null 2>&1

@@ -525,6 +525,39 @@ static void add_cancels_an_early_start(void **unused)
 	cni_result_free(result);
 }
 
+/* netavark's port_mappings: what the record can hold is accepted and kept, one more refused first. */
+static void add_published_capped(void **unused)
+{
+	static struct port_range ports[STATE_MAX_PUBLISHED + 1];
+	struct attach_request req = request;
+	struct cni_result *result = cni_result_new();
+	struct attachment rec;
+
+	init_conf();
+	fail_at = 0;
+	for (size_t i = 0; i <= STATE_MAX_PUBLISHED; i++)
+		ports[i] = (struct port_range){ .first = (uint16_t)(1000 + i),
+						.last = (uint16_t)(1000 + i), .protocol = 6 };
+	req.beside = true;
+	req.published = ports;
+	req.n_published = STATE_MAX_PUBLISHED + 1;
+	assert_int_equal(attach_add(&req, result), -EINVAL);
+	assert_int_equal(error_code(), CNI_ERR_INVALID_CONFIG);
+	assert_non_null(strstr(error_message(), "port_mappings: 33 published port ranges"));
+	assert_non_null(strstr(error_message(), "more than the 32 an attachment can record"));
+	assert_int_equal(n_trace, 0);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+
+	error_clear();
+	req.n_published = STATE_MAX_PUBLISHED;
+	assert_int_equal(attach_add(&req, result), 0);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+	assert_true(rec.published_recorded);
+	assert_int_equal(rec.n_published, STATE_MAX_PUBLISHED);
+	assert_memory_equal(rec.published, ports, sizeof(rec.published));
+	cni_result_free(result);
+}
+
 int main(void)
 {
 	/* ADD writes sysctls in "the container": keep them off the machine's namespace. */
@@ -542,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_chained_egress_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_socket_in_container_needs_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_cancels_an_early_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_published_capped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,91 @@ static void test_round_trip_chained(void **state)
 	assert_false(b.socket_in_container);
 }
 
+/* netavark's published ports: kept in order, optional on load, at most STATE_MAX_PUBLISHED. */
+static void test_round_trip_published(void **state)
+{
+	struct attachment a = make("net-a", "p1", 0x33), *b = malloc(sizeof(*b));
+	char text[8192];
+	size_t i;
+
+	assert_non_null(b);
+	a.beside = true;
+	a.published[0] = (struct port_range){ .first = 80, .last = 80, .protocol = IPPROTO_TCP };
+	a.published[1] = (struct port_range){ .first = 5000, .last = 5009, .protocol = IPPROTO_UDP };
+	a.published[2] = (struct port_range){ .first = 9, .last = 9, .protocol = IPPROTO_SCTP };
+	a.n_published = 3;
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	assert_non_null(strstr(text, "\nbeside=1\npublished=80-80/tcp,5000-5009/udp,9-9/sctp\n"));
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	assert_true(b->beside);
+	assert_true(b->published_recorded);
+	assert_int_equal(b->n_published, 3);
+	assert_memory_equal(b->published, a.published, 3 * sizeof(a.published[0]));
+
+	/* beside without ports: an empty key, so that "none" differs from an older writer's. */
+	a.n_published = 0;
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	assert_non_null(strstr(text, "\nbeside=1\npublished=\n"));
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	assert_true(b->beside);
+	assert_true(b->published_recorded);
+	assert_int_equal(b->n_published, 0);
+
+	/* An older writer's record (no key) loads: no published ports, known to be unknown. */
+	*strstr(text, "published=\n") = '\0';
+	write_rel("attachments/net-a/p1.eth0", text);
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	assert_true(b->beside);
+	assert_false(b->published_recorded);
+	assert_int_equal(b->n_published, 0);
+
+	/* Not beside: no key, as before. */
+	a.beside = false;
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	assert_null(strstr(text, "published"));
+	a.beside = true;
+
+	/* The cap, with the longest netns path: every range fits in the record. */
+	memset(a.netns, 'n', sizeof(a.netns) - 1);
+	a.netns[0] = '/';
+	a.netns[sizeof(a.netns) - 1] = '\0';
+	for (i = 0; i < STATE_MAX_PUBLISHED; i++)
+		a.published[i] = (struct port_range){ .first = (uint16_t)(60000 + i),
+						      .last = 65535, .protocol = IPPROTO_SCTP };
+	a.n_published = STATE_MAX_PUBLISHED;
+	assert_int_equal(state_save(&a), 0);
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	assert_int_equal(b->n_published, STATE_MAX_PUBLISHED);
+	assert_memory_equal(b->published, a.published, sizeof(a.published));
+	assert_string_equal(b->netns, a.netns);
+
+	/* One more is refused when saving, and in a record on load. */
+	a.n_published = STATE_MAX_PUBLISHED + 1;
+	error_clear();
+	assert_int_equal(state_save(&a), -E2BIG);
+	assert_non_null(strstr(error_message(), "recording p1/eth0"));
+	error_clear();
+	a.n_published = 0;
+	a.netns[1] = '\0';
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	for (i = 0; i <= STATE_MAX_PUBLISHED; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s1-1/tcp",
+			 i ? "," : "published=");
+	strcat(text, "\n");
+	write_rel("attachments/net-a/p1.eth0", text);
+	assert_int_equal(state_load("net-a", "p1", "eth0", b), -EBADMSG);
+	error_clear();
+	free(b);
+}
+
 static void test_load_missing(void **state)
 {
 	struct attachment b;
@@ -335,6 +421,13 @@ static void test_malformed(void **state)
 		{ "kill_switch=0\n", "kill_switch=0\nkill_switch=1\n" },
 		{ "kill_switch=0\n", "kill_switch=0" },
 		{ "network=net-a\n", "network=net-a\n=x\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=80/tcp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=0-1/tcp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=90-80/tcp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=80-65536/udp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=80-80/icmp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=80-80/tcp,,81-81/tcp\n" },
+		{ "kill_switch=0\n", "kill_switch=0\npublished=80-80/tcp,\n" },
 	};
 	struct attachment m = make("net-a", "m1", 1), out;
 	char text[1024];
@@ -579,6 +672,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_round_trip),
 		TEST(test_round_trip_chained),
+		TEST(test_round_trip_published),
 		TEST(test_load_missing),
 		TEST(test_list),
 		TEST(test_remove),
