@@ -8,8 +8,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -207,6 +209,51 @@ static void stop_own_helper(struct wgdev *dev)
 	unlink(path);
 }
 
+/* Whether a UDP socket of this family could bind port now (ours, closed at once). */
+static bool udp_port_free(int family, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int one = 1, fd, r;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true; /* no such family here: nothing to wait for */
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+	}
+	r = bind(fd, (struct sockaddr *)&ss, len);
+	close(fd);
+	return r == 0 || errno != EADDRINUSE;
+}
+
+/*
+ * wireguard-go binds its port only when it sees its device up, which can be
+ * after the configuration request has been answered: a port still held by
+ * the helper of a just-deleted attachment would then fail that late bind
+ * silently (listen port 0, a dead tunnel). So a fixed port is first waited
+ * for until it is free, within the same bound as configure_new's retries.
+ */
+static void wait_port_free(uint16_t port)
+{
+	long long deadline = now_ns() + PORT_WAIT_NS;
+
+	while ((!udp_port_free(AF_INET, port) || !udp_port_free(AF_INET6, port)) &&
+	       now_ns() < deadline)
+		sleep_ns(1000000);
+}
+
 /*
  * A container restarted with a fixed listen port: DEL does not wait for the
  * old helper, which can hold the port for tens of ms while it exits. The
@@ -305,7 +352,12 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 			      uint32_t mtu)
 {
 	char path[108];
-	int r = send_set(dev, fd, cfg);
+	int r;
+
+	/* In the host only: a helper in the container namespace binds there. */
+	if (cfg->listen_port && !dev->socket_in_container)
+		wait_port_free(cfg->listen_port);
+	r = send_set(dev, fd, cfg);
 
 	if (r < 0)
 		return r;
