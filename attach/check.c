@@ -173,6 +173,16 @@ static int check_device(const struct attach_request *req, const struct attachmen
 	return r;
 }
 
+/* The table the attachment should have, as ADD built it, against the one there. */
+static int killswitch_check(struct nl_sock *ctr_nft, const struct netconf *conf,
+			    const struct modes *m)
+{
+	struct killswitch ks;
+
+	modes_killswitch(m, conf, &ks);
+	return nft_killswitch_check(ctr_nft, &ks);
+}
+
 static int check_all(const struct attach_request *ctr_req, const struct attachment *rec,
 		     struct attach_ctx *ctx)
 {
@@ -201,13 +211,21 @@ static int check_all(const struct attach_request *ctr_req, const struct attachme
 		r = lan_routing_check(ctx, req->conf, &m.lan, m.socket_in_container);
 	if (r == 0 && m.socket_in_container)
 		r = fwmark_rules_check(ctx, req->conf);
-	if (r == 0 && req->conf->kill_switch) {
-		struct killswitch ks;
-
-		modes_killswitch(&m, req->conf, &ks);
-		r = nft_killswitch_check(ctx->ctr_nft, &ks);
-	}
+	if (r == 0 && req->conf->kill_switch)
+		r = killswitch_check(ctx->ctr_nft, req->conf, &m);
 	return r;
+}
+
+int attach_killswitch_check(struct nl_sock *ctr_rtnl, struct nl_sock *ctr_nft,
+			    const struct netconf *conf, const struct attachment *rec)
+{
+	struct attach_ctx ctx = { .netns_fd = -1, .ctr_rtnl = ctr_rtnl, .ctr_nft = ctr_nft };
+	struct modes m;
+	int r;
+
+	modes_from_record(&m, conf, rec);
+	r = m.chained ? lan_read(&ctx, &m.lan) : 0;
+	return r ?: killswitch_check(ctr_nft, conf, &m);
 }
 
 int attach_check(const struct attach_request *req)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <net/if.h>
+#include "attach.h"
 #include "cni.h"
 #include "config.h"
 #include "nft.h"
@@ -42,9 +43,6 @@ struct modes {
 	bool has_dns_v4, has_dns_v6;
 	struct cidr dns_v4, dns_v6;
 };
-
-/* The tunnel's name in a record: CNI_IFNAME unless chained. */
-const char *attach_tunnel_ifname(const struct attachment *rec);
 
 /*
  * Fill m for an ADD: chained when `prev` (the previous plugin's result) has

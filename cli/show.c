@@ -10,11 +10,11 @@
 #include <limits.h>
 #include <string.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "error.h"
 #include "link.h"
-#include "modes.h"
 #include "netns.h"
 #include "nft.h"
 #include "route.h"
@@ -51,7 +51,7 @@ static void take_problem(struct show_entry *e, char *buf, size_t len, int r)
 
 /*
  * The kill switch the attachment should have, built as CHECK builds it
- * (modes_killswitch) from the record, the network's configuration and the
+ * (attach_killswitch_check) from the record, the network's configuration and the
  * LAN leg as the kernel has it. What cannot be rebuilt is "unverified",
  * never "intact": without the configuration inboundPorts, dnsRedirect,
  * allowedSubnets and the fwmark are unknown, and a netavark attachment
@@ -60,12 +60,9 @@ static void take_problem(struct show_entry *e, char *buf, size_t len, int r)
  */
 static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const char *dir)
 {
-	struct attach_ctx ctx = { .netns_fd = -1, .ctr_rtnl = s->rtnl, .ctr_nft = s->nft };
 	struct netconf conf = { 0 };
 	char path[PATH_MAX], why[200];
-	struct killswitch ks;
 	bool unknown_ports;
-	struct modes m;
 	int r;
 
 	if (network_load(dir, e->rec.network, &conf, path, sizeof(path)) < 0) {
@@ -77,12 +74,7 @@ static void read_kill_switch(struct show_entry *e, struct ns_socks *s, const cha
 			 e->rec.network, dir);
 		return;
 	}
-	modes_from_record(&m, &conf, &e->rec);
-	r = m.chained ? lan_read(&ctx, &m.lan) : 0;
-	if (r == 0) {
-		modes_killswitch(&m, &conf, &ks);
-		r = nft_killswitch_check(s->nft, &ks);
-	}
+	r = attach_killswitch_check(s->rtnl, s->nft, &conf, &e->rec);
 	unknown_ports = e->rec.beside && !e->rec.published_recorded;
 	e->kill_switch = r == 0 ? KS_INTACT : unknown_ports ? KS_UNVERIFIED : KS_BROKEN;
 	if (r < 0 && unknown_ports) {

@@ -42,6 +42,16 @@ int attach_del(const struct attach_request *req);
 /* 0 when everything ADD made is still as it made it; else reports what differs. */
 int attach_check(const struct attach_request *req);
 
+/*
+ * The kill switch of a recorded attachment against the one its mode and conf
+ * call for, through sockets already in the container's namespace (as CHECK).
+ */
+int attach_killswitch_check(struct nl_sock *ctr_rtnl, struct nl_sock *ctr_nft,
+			    const struct netconf *conf, const struct attachment *rec);
+
+/* The tunnel's name in the container: CNI_IFNAME, or tunnelInterface when chained. */
+const char *attach_tunnel_ifname(const struct attachment *rec);
+
 /* 0 when an ADD could work now (key readable, backend available). */
 int attach_status(const struct netconf *conf);
 
