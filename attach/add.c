@@ -143,7 +143,7 @@ static int add_addresses_and_routes(struct add_job *job, int ifindex)
 					    job->modes.tunnel);
 		}
 	}
-	r = link_set_no_ipv6_ll(job->ctx.ctr_rtnl, ifindex);
+	r = job->dev.ipv6_ll_off ? 0 : link_set_no_ipv6_ll(job->ctx.ctr_rtnl, ifindex);
 	if (r < 0)
 		return r;
 	r = link_set_up(job->ctx.ctr_rtnl, ifindex);
@@ -204,7 +204,8 @@ static int build(struct add_job *job)
 			return error_report(r, CNI_ERR_IO, "recording the attachment");
 	}
 
-	r = link_get(job->ctx.ctr_rtnl, job->modes.tunnel, &info);
+	info.index = job->dev.ifindex;
+	r = info.index > 0 ? 0 : link_get(job->ctx.ctr_rtnl, job->modes.tunnel, &info);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "looking up %s after creating it",
 				    job->modes.tunnel);

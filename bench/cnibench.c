@@ -8,7 +8,8 @@
  *   cnibench exec PLUGIN STDIN OUT [K=V]...   -> "us maxrss_kib exit_status"
  *   cnibench move-tun NETNS                   -> "us"   (TUN made here, moved there)
  *   cnibench create-delete NETNS KIND         -> "create_us delete_us"
- *   cnibench wggo WIREGUARD_GO                -> "us rss_kib"  (start until UAPI answers)
+ *   cnibench wggo WIREGUARD_GO                -> "us rss_kib listen_us" (start until UAPI
+ *                                                answers a get; until it first accepts)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -211,8 +212,11 @@ static int cmd_wggo(char **argv)
 	char *envp[] = { "WG_PROCESS_FOREGROUND=1", "LOG_LEVEL=error", NULL };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	posix_spawn_file_actions_t fa;
-	long long t0, t;
+	long long t0, t, t_listen;
+	char reply[4096];
+	size_t got = 0;
 	pid_t pid;
+	int fd;
 
 	snprintf(name, sizeof(name), "cnbg%d", (int)getpid());
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/var/run/wireguard/%s.sock", name);
@@ -224,20 +228,32 @@ static int cmd_wggo(char **argv)
 	if (posix_spawn(&pid, argv[0], &fa, NULL, args, envp) != 0)
 		die("starting wireguard-go");
 	for (;;) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(fd);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 			break;
-		}
 		close(fd);
 		if (now_us() - t0 > 5000000)
 			die("waiting for wireguard-go");
 		usleep(50);
 	}
+	/*
+	 * The socket accepts as soon as wireguard-go listens, which is before
+	 * it has made its device; it answers a request only after. The floor
+	 * is the answer; the first accept is reported beside it.
+	 */
+	t_listen = now_us() - t0;
+	if (write(fd, "get=1\n\n", 7) != 7)
+		die("asking wireguard-go");
+	while (got < 2 || memcmp(reply + got - 2, "\n\n", 2) != 0) {
+		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+
+		if (n <= 0 || (got += (size_t)n) == sizeof(reply) - 1)
+			die("reading wireguard-go's answer");
+	}
 	t = now_us() - t0;
+	close(fd);
 	usleep(20000); /* let it settle before reading its RSS */
-	printf("%lld %ld\n", t, rss_kib(pid));
+	printf("%lld %ld %lld\n", t, rss_kib(pid), t_listen);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	unlink(sun.sun_path);

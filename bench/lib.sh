@@ -97,7 +97,8 @@ bench_floors() {
 		echo "floor delete $2 0 0" >>"$BENCH_RAW"
 	if [ -n "${BENCH_WGGO:-}" ]; then
 		line=$(ip netns exec "$BENCH_HOST" "$BENCH_TOOL" wggo "$BENCH_WGGO") &&
-			set -- $line && echo "floor wggo $1 $2 0" >>"$BENCH_RAW"
+			set -- $line && echo "floor wggo $1 $2 0" >>"$BENCH_RAW" &&
+			echo "floor wggo-listen $3 0 0" >>"$BENCH_RAW"
 	fi
 	ip netns del "$BENCH_CTR"
 }

@@ -74,13 +74,13 @@ END {
 	}
 
 	print "\nThe kernel's floor (ms, median / p90) and wgcni above it"
-	split("move create delete wggo", fv, " ")
+	split("move create delete wggo wggo-listen", fv, " ")
 	for (e = 0; e <= 1; e++) {
 		p = e ? "vm:" : ""
 		if (!cnt[p "floor" SUBSEP "delete"])
 			continue
 		line = sprintf("%-9s", e ? "VM:" : "host:")
-		for (i = 1; i <= 4; i++)
+		for (i = 1; i <= 5; i++)
 			if (cnt[p "floor" SUBSEP fv[i]])
 				line = line sprintf("  %s %s/%s", fv[i], ms(med(p "floor" SUBSEP fv[i])),
 					ms(pct(p "floor" SUBSEP fv[i], 90)))
@@ -92,7 +92,7 @@ END {
 	k_above_add = med("vm:wgk" SUBSEP "ADD") - med("vm:floor" SUBSEP "create")
 	k_above_del = med("vm:wgk" SUBSEP "DEL") - med("vm:floor" SUBSEP "delete")
 	if (cnt["wgus" SUBSEP "ADD"])
-		printf "userspace: ADD %s above move+wireguard-go start (%s); DEL %s above one device delete\n",
+		printf "userspace: ADD %s above move + wireguard-go start until it answers (%s); DEL %s above one device delete\n",
 			ms(us_above_add), ms(us_floor_add), ms(us_above_del)
 	if (cnt["vm:wgk" SUBSEP "ADD"])
 		printf "kernel (VM): ADD %s above one create-in-namespace; DEL %s above one delete\n",

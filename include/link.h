@@ -28,6 +28,18 @@ int link_move(struct nl_sock *host, const char *name, int netns_fd, const char *
 /* The same, with the MTU set in that request too (the kernel applies it after the move). */
 int link_move_mtu(struct nl_sock *host, const char *name, int netns_fd, const char *new_name,
 		  uint32_t mtu);
+/*
+ * Move device `index` (in host's namespace) into `netns_fd` as `new_name`
+ * with `mtu` (0: unchanged), in one request, with the extras asked for in
+ * `want`: LINK_MOVE_KEEP_INDEX (the same index in the target, so nothing
+ * needs looking up after) and LINK_MOVE_NO_IPV6_LL (link_set_no_ipv6_ll,
+ * in the target). An extra the kernel refuses is dropped and the move
+ * retried; `done` tells which were applied. Reports nothing.
+ */
+#define LINK_MOVE_KEEP_INDEX 1u
+#define LINK_MOVE_NO_IPV6_LL 2u
+int link_move_index(struct nl_sock *host, int index, int netns_fd, const char *new_name,
+		    uint32_t mtu, unsigned want, unsigned *done);
 /* Down, then renamed: frees `ifname` at once where deleting would wait for a grace period. */
 int link_retire(struct nl_sock *s, const char *ifname, const char *new_name);
 

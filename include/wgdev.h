@@ -62,6 +62,10 @@ struct wgdev {
 	/* socketNamespace "container": the UDP socket is opened in the container (the
 	 * kernel backend creates the device through ctr_rtnl, wireguard-go runs there). */
 	bool socket_in_container;
+	/* Set by create where it knows them without asking: the device's index in
+	 * the container (0: look it up) and whether IPv6 link-local is off already. */
+	int ifindex;
+	bool ipv6_ll_off;
 	/* userspace backend: */
 	const char *implementation; /* wireguard-go path */
 	char host_ifname[IFNAMSIZ]; /* name wireguard-go created; names its UAPI socket */

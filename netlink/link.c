@@ -81,26 +81,74 @@ int link_create_wireguard(struct nl_sock *host, int netns_fd, const char *ifname
 	return 0;
 }
 
+static void put_no_ipv6_ll(struct nlmsghdr *nlh)
+{
+	struct nlattr *af_spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, af_spec);
+}
+
+static int move_request(struct nl_sock *host, int index, int netns_fd, const char *new_name,
+			uint32_t mtu, unsigned want)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = link_build_move(buf, nl_next_seq(host), index, netns_fd, new_name);
+
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (want & LINK_MOVE_KEEP_INDEX)
+		mnl_attr_put_u32(nlh, IFLA_NEW_IFINDEX, (uint32_t)index);
+	/* Applied after the move: the device gets its IPv6 state anew in the target. */
+	if (want & LINK_MOVE_NO_IPV6_LL)
+		put_no_ipv6_ll(nlh);
+	return nl_request(host, nlh, NULL, NULL);
+}
+
+/*
+ * Each extra is dropped when the kernel refuses it: the index when the
+ * target uses it already (-EBUSY), the IPv6 setting when the target has no
+ * IPv6 (-EAFNOSUPPORT, checked before anything moves).
+ */
+int link_move_index(struct nl_sock *host, int index, int netns_fd, const char *new_name,
+		    uint32_t mtu, unsigned want, unsigned *done)
+{
+	int r = new_name ? check_name(new_name) : 0;
+
+	*done = 0;
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = move_request(host, index, netns_fd, new_name, mtu, want);
+		if (r == -EBUSY && (want & LINK_MOVE_KEEP_INDEX))
+			want &= ~LINK_MOVE_KEEP_INDEX;
+		else if (r == -EAFNOSUPPORT && (want & LINK_MOVE_NO_IPV6_LL))
+			want &= ~LINK_MOVE_NO_IPV6_LL;
+		else
+			break;
+	}
+	if (r < 0)
+		return r;
+	*done = want;
+	return 0;
+}
+
 int link_move_mtu(struct nl_sock *host, const char *name, int netns_fd, const char *new_name,
 		  uint32_t mtu)
 {
-	uint8_t buf[NL_MSG_MAX] = { 0 };
-	struct nlmsghdr *nlh;
 	struct link_info info;
+	unsigned done;
 	int r;
 
 	r = check_name(name);
-	if (r == 0 && new_name)
-		r = check_name(new_name);
 	if (r < 0)
 		return r;
 	r = link_get(host, name, &info);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "moving %s into the container namespace", name);
-	nlh = link_build_move(buf, nl_next_seq(host), info.index, netns_fd, new_name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	r = nl_request(host, nlh, NULL, NULL);
+	r = link_move_index(host, info.index, netns_fd, new_name, mtu, 0, &done);
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "moving %s into the container namespace as %s",
 				    name, new_name ? new_name : name);
@@ -297,15 +345,10 @@ int link_set_no_ipv6_ll(struct nl_sock *s, int ifindex)
 {
 	uint8_t buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh = put_link_header(buf, RTM_NEWLINK, 0, nl_next_seq(s), ifindex);
-	struct nlattr *af_spec, *inet6;
 	char name[IFNAMSIZ + 16];
 	int r;
 
-	af_spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
-	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	mnl_attr_nest_end(nlh, inet6);
-	mnl_attr_nest_end(nlh, af_spec);
+	put_no_ipv6_ll(nlh);
 	r = nl_request(s, nlh, NULL, NULL);
 	/* IPv6 disabled in the namespace: there is nothing to switch off. */
 	if (r < 0 && r != -EAFNOSUPPORT) {

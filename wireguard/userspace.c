@@ -276,15 +276,36 @@ static int configure_new(struct wgdev *dev, const struct wgdev_config *cfg)
 	}
 }
 
-static int move_into_container(struct wgdev *dev, uint32_t mtu)
+/* Socket in the container: the TUN is born there, and the "move" is only the rename. */
+static struct nl_sock *tun_side(struct wgdev *dev)
 {
-	/* Socket in the container: the TUN is born there, and the "move" is only the rename. */
-	struct nl_sock *via = dev->socket_in_container ? dev->ctr_rtnl : dev->host_rtnl;
-	int r = link_move_mtu(via, dev->host_ifname, dev->netns_fd, dev->ifname, mtu);
+	return dev->socket_in_container ? dev->ctr_rtnl : dev->host_rtnl;
+}
+
+/* The TUN exists once the UAPI socket does: wireguard-go makes it first. */
+static int tun_index(struct wgdev *dev)
+{
+	struct link_info info;
+	int r = link_get(tun_side(dev), dev->host_ifname, &info);
+
+	if (r < 0)
+		return error_report(r, CNI_ERR_INTERNAL, "looking up wireguard-go's TUN %s",
+				    dev->host_ifname);
+	return info.index;
+}
+
+/* One request: move, rename, MTU, and where the kernel takes them, index kept and no LL. */
+static int move_into_container(struct wgdev *dev, int index, uint32_t mtu)
+{
+	unsigned done;
+	int r = link_move_index(tun_side(dev), index, dev->netns_fd, dev->ifname, mtu,
+				LINK_MOVE_KEEP_INDEX | LINK_MOVE_NO_IPV6_LL, &done);
 
 	if (r < 0)
 		return error_report(r, CNI_ERR_INTERNAL, "moving %s into the container as %s (MTU %u)",
 				    dev->host_ifname, dev->ifname, mtu);
+	dev->ifindex = (done & LINK_MOVE_KEEP_INDEX) ? index : 0;
+	dev->ipv6_ll_off = done & LINK_MOVE_NO_IPV6_LL;
 	return 0;
 }
 
@@ -352,7 +373,7 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 			      uint32_t mtu)
 {
 	char path[108];
-	int r;
+	int index, r;
 
 	/* In the host only: a helper in the container namespace binds there. */
 	if (cfg->listen_port && !dev->socket_in_container)
@@ -361,8 +382,12 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 
 	if (r < 0)
 		return r;
+	/* While wireguard-go works on the request: */
 	if (!dev->socket_in_container)
 		helper_listen_drop_link_events(dev->helper_pid);
+	index = tun_index(dev);
+	if (index < 0)
+		return index;
 	r = read_set_reply(fd);
 	if (r == -EADDRINUSE && cfg->listen_port)
 		r = configure_new(dev, cfg);
@@ -370,7 +395,7 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 		uapi_socket_path(dev->host_ifname, path, sizeof(path));
 		r = error_report(r, CNI_ERR_INTERNAL, "configuring wireguard-go through %s", path);
 	}
-	return r < 0 ? r : move_into_container(dev, mtu);
+	return r < 0 ? r : move_into_container(dev, index, mtu);
 }
 
 static int spawn_in_container(void *arg)

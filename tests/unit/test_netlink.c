@@ -834,15 +834,18 @@ static int kernel_teardown(void **state)
 		error_clear();                        \
 	} while (0)
 
-static void make_veth(struct nl_sock *s, const char *name, const char *peer_name)
+/* A veth pair whose first end gets the given index (0: the kernel picks). */
+static void make_veth_at(struct nl_sock *s, const char *name, const char *peer_name, int index)
 {
 	uint8_t buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
 	struct nlattr *info, *data, *peer;
 
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = index;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
@@ -855,6 +858,12 @@ static void make_veth(struct nl_sock *s, const char *name, const char *peer_name
 	mnl_attr_nest_end(nlh, info);
 	assert_int_equal(nl_request(s, nlh, NULL, NULL), 0);
 }
+
+static void make_veth(struct nl_sock *s, const char *name, const char *peer_name)
+{
+	make_veth_at(s, name, peer_name, 0);
+}
+
 
 static int ctr_index(void)
 {
@@ -887,6 +896,46 @@ static void kernel_link_move(void **state)
 	assert_int_equal(link_move(k.host, "nope0", k.ctr_fd, "eth8"), -ENODEV);
 	assert_string_equal(error_message(),
 			    "moving nope0 into the container namespace: No such device");
+}
+
+/* The index is kept where it is free in the target, and the move still succeeds where not. */
+static void kernel_link_move_index(void **state)
+{
+	struct link_info info;
+	unsigned done;
+	int index;
+
+	NEED_ROOT();
+	make_veth(k.host, "wgt-e", "wgt-f");
+	assert_int_equal(link_get(k.host, "wgt-e", &info), 0);
+	index = info.index;
+	assert_int_equal(link_move_index(k.host, index, k.ctr_fd, "eth9", 1400,
+					 LINK_MOVE_KEEP_INDEX | LINK_MOVE_NO_IPV6_LL, &done), 0);
+	assert_int_equal(done, LINK_MOVE_KEEP_INDEX | LINK_MOVE_NO_IPV6_LL);
+	assert_int_equal(link_get(k.ctr, "eth9", &info), 0);
+	assert_int_equal(info.index, index);
+	assert_int_equal(info.mtu, 1400);
+	assert_int_equal(link_get(k.host, "wgt-e", &info), -ENODEV);
+
+	/* The container has a device with the moving one's index already. */
+	make_veth(k.host, "wgt-g", "wgt-h");
+	assert_int_equal(link_get(k.host, "wgt-g", &info), 0);
+	index = info.index;
+	make_veth_at(k.ctr, "wgt-i", "wgt-j", index);
+	assert_int_equal(link_get(k.ctr, "wgt-i", &info), 0);
+	assert_int_equal(info.index, index);
+	assert_int_equal(link_move_index(k.host, index, k.ctr_fd, "eth10", 0,
+					 LINK_MOVE_KEEP_INDEX | LINK_MOVE_NO_IPV6_LL, &done), 0);
+	assert_int_equal(done, LINK_MOVE_NO_IPV6_LL);
+	assert_int_equal(link_get(k.ctr, "eth10", &info), 0);
+	assert_int_not_equal(info.index, index);
+	assert_int_equal(error_recorded(), 0);
+
+	assert_int_equal(link_move_index(k.host, 999999, k.ctr_fd, "eth11", 0,
+					 LINK_MOVE_KEEP_INDEX, &done), -ENODEV);
+	assert_int_equal(done, 0);
+	assert_int_equal(link_delete(k.ctr, "eth10"), 0);
+	assert_int_equal(link_delete(k.ctr, "wgt-i"), 0);
 }
 
 static void kernel_link_settings(void **state)
@@ -1318,6 +1367,7 @@ int main(void)
 	/* In order: each step works on the device the previous ones left. */
 	const struct CMUnitTest kernel[] = {
 		cmocka_unit_test(kernel_link_move),
+		cmocka_unit_test(kernel_link_move_index),
 		cmocka_unit_test(kernel_link_settings),
 		cmocka_unit_test(kernel_addresses),
 		cmocka_unit_test(kernel_routes),
