@@ -254,9 +254,12 @@ static void rollback(struct add_job *job)
 		if (r < 0)
 			log_msg("rollback: removing the kill switch: %s", strerror(-r));
 		/* fall through */
-	case RECORDED:
+	case RECORDED: {
+		_cleanup_close_ int lock = state_lock();
+
 		state_key_release(&job->rec);
 		state_remove(&job->rec);
+	}
 		/* fall through */
 	case NOTHING:
 		break;

@@ -58,6 +58,7 @@ int state_save(const struct attachment *a);
 /* -ENOENT when there is no record. */
 int state_load(const char *network, const char *container_id, const char *ifname,
 	       struct attachment *out);
+/* With the state lock held: the network's directory is removed with its last record. */
 int state_remove(const struct attachment *a);
 /* Every record of `network` (NULL: all networks). */
 int state_list(const char *network, struct attachment **out, size_t *n);

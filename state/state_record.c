@@ -325,5 +325,9 @@ int state_remove(const struct attachment *a)
 	if (unlink(path) < 0)
 		return errno == ENOENT ? -ENOENT :
 					 error_report(-errno, CNI_ERR_IO, "removing %s", path);
+	/* The network's directory goes with its last record (it fails while any is left);
+	 * records are created under the state lock, which the caller holds. */
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 	return 0;
 }

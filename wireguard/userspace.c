@@ -7,26 +7,20 @@
  * time so a reused PID is never signalled.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "error.h"
 #include "helper_listen.h"
+#include "helper_proc.h"
 #include "key.h"
 #include "link.h"
 #include "netns.h"
@@ -34,24 +28,7 @@
 #include "uapi.h"
 #include "wgdev.h"
 
-#define SOCKET_WAIT_NS (5 * 1000000000LL)
-#define STOP_WAIT_NS (1000000000LL)
 #define PORT_WAIT_NS (2 * 1000000000LL)
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ns(long long ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
-
-	nanosleep(&ts, NULL);
-}
 
 /*
  * Fresh for every ADD: wireguard-go names its socket after the interface,
@@ -66,147 +43,6 @@ static int pick_host_ifname(struct wgdev *dev)
 	snprintf(dev->host_ifname, sizeof(dev->host_ifname), "wgc%02x%02x%02x%02x%02x%02x",
 		 r[0], r[1], r[2], r[3], r[4], r[5]);
 	return 0;
-}
-
-/*
- * The helper must hold nothing of ours: a runtime reads the plugin's stdout
- * until every holder closes it, so an inherited descriptor hangs it. Its own
- * session, /dev/null on 0-2, nothing above 2 (addclosefrom_np uses
- * close_range and falls back to walking /proc/self/fd), default signals, and
- * an environment of two variables: no PATH or anything else from the runtime.
- */
-static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr)
-{
-	sigset_t none, all;
-	int r;
-
-	sigemptyset(&none);
-	sigfillset(&all);
-	r = posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDWR, 0);
-	r = r ?: posix_spawn_file_actions_adddup2(fa, 0, 1);
-	r = r ?: posix_spawn_file_actions_adddup2(fa, 0, 2);
-	r = r ?: posix_spawn_file_actions_addclosefrom_np(fa, 3);
-	r = r ?: posix_spawn_file_actions_addchdir_np(fa, "/");
-	r = r ?: posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	r = r ?: posix_spawnattr_setsigmask(attr, &none);
-	r = r ?: posix_spawnattr_setsigdefault(attr, &all);
-	return -r;
-}
-
-static int spawn_helper(struct wgdev *dev)
-{
-	char *const argv[] = { (char *)dev->implementation, dev->host_ifname, NULL };
-	/* Any other value of WG_PROCESS_FOREGROUND makes it re-exec itself in a loop. */
-	char *const envp[] = { "WG_PROCESS_FOREGROUND=1", "LOG_LEVEL=error", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	pid_t pid = 0;
-	int r;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	r = spawn_setup(&fa, &attr);
-	if (r == 0)
-		r = -posix_spawn(&pid, dev->implementation, &fa, &attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (r < 0)
-		return error_report(r, CNI_ERR_INTERNAL, "starting wireguard-go %s",
-				    dev->implementation);
-	dev->helper_pid = pid;
-	dev->helper_start_time = state_process_start_time(pid);
-	return 0;
-}
-
-static int exit_code(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* wireguard-go makes this directory too; it must exist before we can watch it. */
-#define UAPI_DIR "/var/run/wireguard"
-
-static int helper_exited(struct wgdev *dev)
-{
-	int status = 0;
-	pid_t r = waitpid(dev->helper_pid, &status, WNOHANG);
-
-	if (r != dev->helper_pid && !(r < 0 && errno == ECHILD))
-		return 0;
-	dev->helper_pid = 0;
-	error_report(0, CNI_ERR_INTERNAL,
-		     "wireguard-go %s exited with status %d before its UAPI socket appeared",
-		     dev->implementation, r > 0 ? exit_code(status) : -1);
-	return -EIO;
-}
-
-/*
- * Connected once the socket accepts, not merely when the file exists. Woken
- * by the socket's creation (inotify) or the helper's death (pidfd) rather
- * than a timer, so no sleep outlasts the start; the short timeout covers
- * the moment between bind and listen, and kernels without either.
- */
-static int wait_for_socket(struct wgdev *dev, int inotify_fd)
-{
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, dev->helper_pid, 0);
-	struct pollfd pfd[2] = { { .fd = inotify_fd, .events = POLLIN },
-				 { .fd = pidfd, .events = POLLIN } };
-	long long deadline = now_ns() + SOCKET_WAIT_NS;
-	char path[108], drain[512];
-
-	for (;;) {
-		int fd = uapi_connect(dev->host_ifname), r;
-
-		if (fd >= 0)
-			return fd;
-		r = helper_exited(dev);
-		if (r < 0)
-			return r;
-		if (now_ns() > deadline) {
-			uapi_socket_path(dev->host_ifname, path, sizeof(path));
-			return error_report(-ETIMEDOUT, CNI_ERR_INTERNAL,
-					    "wireguard-go %s did not create %s within 5 s",
-					    dev->implementation, path);
-		}
-		poll(pfd, 2, fd == -ECONNREFUSED || inotify_fd < 0 || pidfd < 0 ? 1 : 50);
-		while (inotify_fd >= 0 && read(inotify_fd, drain, sizeof(drain)) > 0) {
-		}
-	}
-}
-
-static int watch_socket_dir(void)
-{
-	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-
-	mkdir(UAPI_DIR, 0755);
-	if (fd >= 0 && inotify_add_watch(fd, UAPI_DIR, IN_CREATE) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* Rollback of a failed create: we are the helper's parent, so reap it too. */
-static void stop_own_helper(struct wgdev *dev)
-{
-	long long deadline = now_ns() + STOP_WAIT_NS;
-	char path[108];
-
-	if (dev->helper_pid > 0 && kill(dev->helper_pid, SIGTERM) == 0) {
-		while (waitpid(dev->helper_pid, NULL, WNOHANG) == 0) {
-			if (now_ns() > deadline) {
-				kill(dev->helper_pid, SIGKILL);
-				waitpid(dev->helper_pid, NULL, 0);
-				break;
-			}
-			sleep_ns(1000000);
-		}
-	}
-	dev->helper_pid = 0;
-	dev->helper_start_time = 0;
-	uapi_socket_path(dev->host_ifname, path, sizeof(path));
-	unlink(path);
 }
 
 /* Whether a UDP socket of this family could bind port now (ours, closed at once). */
@@ -398,23 +234,6 @@ static int configure_and_move(struct wgdev *dev, int fd, const struct wgdev_conf
 	return r < 0 ? r : move_into_container(dev, index, mtu);
 }
 
-static int spawn_in_container(void *arg)
-{
-	return spawn_helper(arg);
-}
-
-/*
- * socketNamespace "container": the helper inherits the namespace it starts
- * in and opens its TUN and UDP socket there. Its UAPI socket is a file,
- * reached from here all the same.
- */
-static int start_helper(struct wgdev *dev)
-{
-	if (!dev->socket_in_container)
-		return spawn_helper(dev);
-	return netns_run(dev->netns_fd, spawn_in_container, dev);
-}
-
 /* The helper takes about 30 ms to answer: started early, it overlaps the caller's work. */
 static int userspace_start(struct wgdev *dev)
 {
@@ -425,16 +244,11 @@ static int userspace_start(struct wgdev *dev)
 		return -EINVAL;
 	}
 	r = pick_host_ifname(dev);
-	return r < 0 ? r : start_helper(dev);
+	return r < 0 ? r : helper_spawn(dev);
 }
 
-/*
- * The directory is watched after the start: the first connect follows the
- * watch, so a socket created before it is found by that connect.
- */
 static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, uint32_t mtu)
 {
-	_cleanup_close_ int inotify_fd = -1;
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -443,12 +257,11 @@ static int userspace_create(struct wgdev *dev, const struct wgdev_config *cfg, u
 		if (r < 0)
 			return r;
 	}
-	inotify_fd = watch_socket_dir();
-	fd = wait_for_socket(dev, inotify_fd);
+	fd = helper_wait_socket(dev);
 	r = fd < 0 ? fd : configure_and_move(dev, fd, cfg, mtu);
 	/* Undo: the TUN, wherever it is by now, disappears with its helper. */
 	if (r < 0)
-		stop_own_helper(dev);
+		helper_stop_own(dev);
 	return r;
 }
 
@@ -502,7 +315,7 @@ const struct wgdev_ops wgdev_userspace_ops = {
 	.name = "userspace",
 	.kind = BACKEND_USERSPACE,
 	.start = userspace_start,
-	.cancel = stop_own_helper,
+	.cancel = helper_stop_own,
 	.create = userspace_create,
 	.configure = userspace_configure,
 	.get = userspace_get,

@@ -123,6 +123,7 @@ wgt_residue() {
 	echo "links in $ns: $(wgt_links "$ns" | tr '\n' ' ')"
 	echo "nft in $ns: $(wgt_nft_tables "$ns" | tr '\n' ' ')"
 	echo "state: $(ls "$WGT_STATE/attachments/$WGT_NET" 2>/dev/null | tr '\n' ' ')"
+	[ -d "$WGT_STATE/attachments/$WGT_NET" ] && echo "state directory of $WGT_NET exists"
 	for k in "$@"; do
 		echo "claim $k: $(cat "$WGT_STATE/keys/$(cat "$WGT_DIR/$k.hex")" 2>/dev/null | tr '\n' ' ')"
 	done

@@ -78,6 +78,9 @@ case_del() {
 	wgt_cni DEL "wgt$WGT_ID-never-added" "" eth0 "$WGT_DIR/c1.json"
 	assert_rc "DEL before any ADD, CNI_NETNS=\"\": exit" 0 "$CNI_RC"
 	assert_eq "DEL before any ADD: ctr untouched" lo "$(wgt_links "$WGT_NS_CTR")"
+	# Every attachment of the network is gone now, and its state directory with the last.
+	assert_eq "DEL of the network's last attachment: no state directory left" "" \
+		"$(ls -d "$WGT_STATE/attachments/$WGT_NET" 2>&1 | grep -v 'No such file')"
 }
 
 # Two ADDs at the same time (different containers and keys) both work.
