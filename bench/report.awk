@@ -119,12 +119,17 @@ END {
 		}
 	}
 
-	if (cnt["podman" SUBSEP "none"]) {
-		none = med("podman" SUBSEP "none")
-		printf "\npodman run --rm localhost/bb true (ms, median / p90; cost over --network none)\n"
+	split("podman podman5", pt, " ")
+	split("4.3 (CNI)|5.4 (netavark plugin, in a Debian 13 root)", pname, "|")
+	for (j = 1; j <= 2; j++) {
+		if (!cnt[pt[j] SUBSEP "none"])
+			continue
+		none = med(pt[j] SUBSEP "none")
+		printf "\npodman %s: run --rm localhost/bb true (ms, median / p90; cost over --network none)\n",
+			pname[j]
 		split("none bridge wgcni", pv, " ")
 		for (i = 1; i <= 3; i++) {
-			k = "podman" SUBSEP pv[i]
+			k = pt[j] SUBSEP pv[i]
 			printf "  %-7s %8s / %8s   +%s\n", pv[i], ms(med(k)), ms(pct(k, 90)), ms(med(k) - none)
 		}
 	}
@@ -152,10 +157,13 @@ END {
 		m = rss["wgus"] > rss["vm:wgk"] ? rss["wgus"] : rss["vm:wgk"]
 		target("plugin peak RSS < 4 MiB", m < 4096, sprintf("%.2f MiB", m / 1024))
 	}
-	if (cnt["podman" SUBSEP "none"]) {
-		w = med("podman" SUBSEP "wgcni") - none
-		b = med("podman" SUBSEP "bridge") - none
-		target("podman run: wgcni cost over none <= bridge's", w <= b,
+	for (j = 1; j <= 2; j++) {
+		if (!cnt[pt[j] SUBSEP "none"])
+			continue
+		none = med(pt[j] SUBSEP "none")
+		w = med(pt[j] SUBSEP "wgcni") - none
+		b = med(pt[j] SUBSEP "bridge") - none
+		target(sprintf("%s run: wgcni cost over none <= bridge's", pt[j]), w <= b,
 			sprintf("%.1f vs %.1f ms", w / 1000, b / 1000))
 	}
 	for (s in scale)

@@ -6,7 +6,8 @@
 # machines: read the ratios). As root, after building (WGCNI_BUILD, default build-bench):
 #   host: wgcni userspace, ptp+host-local, bridge+host-local, interleaved, N=50 each,
 #         plus the kernel's floors; scaling with 0/100/500 userspace tunnels attached;
-#         syscalls and netlink requests per ADD; podman run with none/bridge/wgcni.
+#         syscalls and netlink requests per ADD; podman run with none/bridge/wgcni, with
+#         podman 4.3 here and podman 5.4 in the Debian 13 root of the podman5 suite.
 #   VM (tests/vm/run-in-vm.sh): wgcni kernel backend beside ptp, its floors and scaling.
 # Prints the table and writes bench/results/latest.json (and the raw samples beside it).
 # BENCH_BASELINE=PLUGIN adds an older build (e.g. the last commit's) as subject "wghead".
@@ -115,6 +116,8 @@ fi
 if [ "$podman" = 1 ]; then
 	echo "bench: podman run, interleaved none/bridge/wgcni, $podman_n each" >&2
 	WGT_ID=b$$ bash "$src/bench/podman.sh" "$podman_n" "$BENCH_RAW" || echo "bench: podman part failed" >&2
+	echo "bench: podman 5 (Debian 13 root), interleaved none/bridge/wgcni, $podman_n each" >&2
+	bash "$src/bench/podman5.sh" "$podman_n" "$BENCH_RAW" || echo "bench: podman 5 part failed" >&2
 fi
 
 cp "$BENCH_RAW" "$src/bench/results/latest.raw"

@@ -14,7 +14,8 @@
 #
 # The root is built once (scripts/podman5-root.sh, about 3 min) and cached; WGCNI_TRIXIE_ROOT
 # names another place; WGCNI_PODMAN5_SCRIPT=FILE runs tests/podman5/FILE there instead of
-# suite.sh (to explore by hand). Every check prints PASS or FAIL; the last line is "N passed, M failed".
+# suite.sh (to explore by hand; bench/podman5.sh runs ../../bench/podman5-inside.sh so).
+# Every check prints PASS or FAIL; the last line is "N passed, M failed".
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,6 +50,7 @@ inside() {
 	set +e
 	chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
+		${BENCH_PODMAN_N:+BENCH_PODMAN_N=$BENCH_PODMAN_N} \
 		bash "/src/tests/podman5/${WGCNI_PODMAN5_SCRIPT:-suite.sh}"
 	rc=$?
 	return "$rc"
