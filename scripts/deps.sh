@@ -7,7 +7,8 @@ build=(meson ninja-build pkg-config gcc clang libmnl-dev libnftnl-dev libjson-c-
        libsodium-dev libcmocka-dev libqrencode-dev zlib1g-dev)
 run=(wireguard-go wireguard-tools nftables iproute2)
 test=(busybox-static tcpdump jq valgrind podman runc containernetworking-plugins
-      podman-compose qemu-system-x86 linux-image-amd64 kmod xz-utils cpio procps zbar-tools)
+      podman-compose qemu-system-x86 linux-image-amd64 kmod xz-utils cpio procps zbar-tools
+      containerd buildah golang-go golang-github-appc-cni-dev file)
 
 want=("${build[@]}" "${run[@]}")
 [ "${1:-}" = "--tests" ] && want+=("${test[@]}")

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install what is needed, build, and run every suite: unit, netns, podman, vm,
+# Install what is needed, build, and run every suite: unit, netns, podman, runtimes (ctr,
+# cnitool, buildah; cnitool is built once by scripts/cnitool.sh), vm,
 # then the unit and netns suites again under ASan+UBSan and ADD/CHECK/DEL
 # under valgrind. Run as root on Debian 12. Exit status: 0 only if all passed.
 set -uo pipefail
