@@ -42,7 +42,7 @@ bench_conf() {
 	bridge) printf '{"cniVersion":"1.0.0","name":"cnb%s","type":"bridge","bridge":"cnbbr%s","isGateway":true,"ipam":%s}\n' \
 		"$BENCH_ID" "$BENCH_ID" "$ipam" ;;
 	wg*)
-		local backend=userspace
+		local backend=${BENCH_WG_BACKEND:-userspace}
 		[ "$1" = wgk ] && backend=kernel
 		printf '{"cniVersion":"1.0.0","name":"cnb%s","type":"wireguard","backend":"%s","privateKeyFile":"%s","address":["10.64.0.2/32","fc00:bbbb::2/128"],"peers":[{"publicKey":"%s","endpoint":"192.0.2.2:51820","allowedIPs":["0.0.0.0/0","::/0"]}]}\n' \
 			"$BENCH_ID" "$backend" "$BENCH_DIR/keys/${2:-k0}" "$(cat "$BENCH_DIR/keys/peer.pub")" ;;

@@ -10,7 +10,8 @@
 #         podman 4.3 here and podman 5.4 in the Debian 13 root of the podman5 suite.
 #   VM (tests/vm/run-in-vm.sh): wgcni kernel backend beside ptp, its floors and scaling.
 # Prints the table and writes bench/results/latest.json (and the raw samples beside it).
-# BENCH_BASELINE=PLUGIN adds an older build (e.g. the last commit's) as subject "wghead".
+# BENCH_BASELINE=PLUGIN adds an older build (e.g. the last commit's) as subject "wghead"
+# (userspace on the host, kernel backend in the VM).
 # --quick: N=10, scaling to 100 only, 3 podman runs. The VM scales to 100 unless --vm-500:
 # under TCG each plugin call there takes about a second.
 # --vm-icount: the guest's clock counts instructions (qemu -icount shift=3,sleep=off: 8 ns
@@ -67,7 +68,7 @@ machine="$(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cp
 echo "bench: $machine; N=$n" >&2
 
 echo "bench: host, interleaved: wgcni userspace, ptp, bridge, floors" >&2
-# BENCH_BASELINE=PLUGIN: an older build measured beside, as "wghead" (userspace).
+# BENCH_BASELINE=PLUGIN: an older build measured beside, as "wghead" (userspace here).
 BENCH_WGGO=$(command -v wireguard-go) bench_interleaved "$n" veth wgus ptp bridge \
 	${BENCH_BASELINE:+wghead}
 
@@ -104,8 +105,14 @@ fi
 if [ "$vm" = 1 ]; then
 	echo "bench: VM (kernel backend beside ptp; TCG, so slow)" >&2
 	cmd="BENCH_ID=vm BENCH_TOOL=$tool BENCH_PLUGIN=/wgcni/build/wireguard BENCH_N=$n BENCH_M=$m"
+	vm_bins="ptp host-local cnibench"
+	# The baseline travels into the guest like cnibench: by its name on PATH, at its host path.
+	if [ -n "${BENCH_BASELINE:-}" ] && cp "$BENCH_BASELINE" "$build/bench/wghead"; then
+		cmd+=" BENCH_BASELINE=$build/bench/wghead"
+		vm_bins+=" wghead"
+	fi
 	cmd+=" BENCH_COUNTS='$vm_counts'"$'\n'"$(cat "$src/bench/lib.sh" "$src/bench/guest.sh")"
-	PATH=$PATH:/usr/lib/cni:$build/bench WGCNI_BUILD=$build WGCNI_VM_BINS="ptp host-local cnibench" \
+	PATH=$PATH:/usr/lib/cni:$build/bench WGCNI_BUILD=$build WGCNI_VM_BINS=$vm_bins \
 		WGCNI_VM_LOG=$BENCH_DIR/vm.log WGCNI_VM_QEMU_ARGS=$vm_qemu \
 		"$src/tests/vm/run-in-vm.sh" --mem 1024 --timeout "$vm_timeout" \
 		"$cmd" >/dev/null || echo "bench: the VM part failed, see its log below" >&2
