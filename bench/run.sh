@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]
+# bench/run.sh [--quick] [--no-host] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]
 #
 # wgcni against the reference plugins, in one run (absolute times are noisy on shared
 # machines: read the ratios). As root, after building (WGCNI_BUILD, default build-bench):
@@ -19,17 +19,18 @@
 # load; they weigh what the guest executes, not what emulating it costs (slower to run).
 set -uo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-n=50 m=20 counts="0 100 500" vm_counts="0 100" podman_n=10 vm=1 podman=1 scaling=1
+n=50 m=20 counts="0 100 500" vm_counts="0 100" podman_n=10 host=1 vm=1 podman=1 scaling=1
 vm_qemu="" vm_timeout=3000
 for arg; do
 	case $arg in
 	--quick) n=10 m=5 counts="0 100" podman_n=3 ;;
 	--vm-500) vm_counts="0 100 500" ;;
 	--vm-icount) vm_qemu="-icount shift=3,sleep=off" vm_timeout=9000 ;;
+	--no-host) host=0 ;;
 	--no-vm) vm=0 ;;
 	--no-podman) podman=0 ;;
 	--no-scaling) scaling=0 ;;
-	*) echo "usage: bench/run.sh [--quick] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick] [--no-host] [--no-vm] [--no-podman] [--no-scaling] [--vm-500] [--vm-icount]" >&2; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces)" >&2; exit 1; }
@@ -67,10 +68,12 @@ bench_setup
 machine="$(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "bench: $machine; N=$n" >&2
 
-echo "bench: host, interleaved: wgcni userspace, ptp, bridge, floors" >&2
-# BENCH_BASELINE=PLUGIN: an older build measured beside, as "wghead" (userspace here).
-BENCH_WGGO=$(command -v wireguard-go) bench_interleaved "$n" veth wgus ptp bridge \
-	${BENCH_BASELINE:+wghead}
+if [ "$host" = 1 ]; then
+	echo "bench: host, interleaved: wgcni userspace, ptp, bridge, floors" >&2
+	# BENCH_BASELINE=PLUGIN: an older build measured beside, as "wghead" (userspace here).
+	BENCH_WGGO=$(command -v wireguard-go) bench_interleaved "$n" veth wgus ptp bridge \
+		${BENCH_BASELINE:+wghead}
+fi
 
 # Counted on one more ADD each (not timed: strace slows everything down).
 count_add() {
@@ -88,14 +91,14 @@ count_add() {
 		CNI_PATH=/usr/lib/cni "$(bench_plugin "$subject")" <"$conf" >/dev/null
 	ip netns del "$BENCH_CTR"
 }
-if command -v strace >/dev/null; then
+if [ "$host" = 1 ] && command -v strace >/dev/null; then
 	echo "bench: syscalls and netlink requests per ADD" >&2
 	count_add wgus ""   # wireguard-go runs on after ADD: -f would wait for it
 	count_add ptp -f
 	count_add bridge -f
 fi
 
-if [ "$scaling" = 1 ]; then
+if [ "$host" = 1 ] && [ "$scaling" = 1 ]; then
 	echo "bench: scaling, userspace, with $counts tunnels attached" >&2
 	[ "$inotify_before" -lt 1024 ] && echo 1024 >"$inotify_max"
 	# shellcheck disable=SC2086
