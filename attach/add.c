@@ -181,11 +181,19 @@ static int build(struct add_job *job)
 		struct killswitch ks;
 
 		modes_killswitch(&job->modes, conf, &ks);
-		r = nft_killswitch_apply(job->ctx.ctr_nft, &ks);
+		r = job->modes.beside ? beside_killswitch_apply(&job->ctx, &job->modes, conf) :
+					nft_killswitch_apply(job->ctx.ctr_nft, &ks);
 		if (r < 0)
 			return error_report(r, CNI_ERR_IO, "installing the kill switch in %s",
 					    job->req->netns_path);
 		job->done = KILL_SWITCH;
+		/* A kernel before 6.16 took fewer legs than recorded. */
+		if (job->rec.n_egress_legs != job->modes.n_egress_legs) {
+			job->rec.n_egress_legs = job->modes.n_egress_legs;
+			r = state_save(&job->rec);
+			if (r < 0)
+				return error_report(r, CNI_ERR_IO, "recording the attachment");
+		}
 	}
 
 	r = job->dev.ops->create(&job->dev, &job->cfg, conf->mtu);
@@ -369,6 +377,11 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 		if (r < 0)
 			return r;
 	}
+	if (job->modes.beside && req->conf->kill_switch) {
+		r = beside_egress_legs(&job->ctx, &job->modes);
+		if (r < 0)
+			return r;
+	}
 	r = ifname_is_free(job);
 	if (r < 0)
 		return r;
@@ -389,6 +402,8 @@ static int prepare(struct add_job *job, const struct cni_result *prev)
 		memcpy(job->rec.published, job->modes.published,
 		       job->modes.n_published * sizeof(job->rec.published[0]));
 	job->rec.n_published = job->modes.n_published;
+	memcpy(job->rec.egress_legs, job->modes.egress_legs, sizeof(job->rec.egress_legs));
+	job->rec.n_egress_legs = job->modes.n_egress_legs;
 	attach_wgdev_from_record(&job->dev, &job->rec, &job->ctx);
 	job->dev.ops = ops;
 	job->dev.implementation = implementation;

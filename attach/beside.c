@@ -14,11 +14,20 @@
  * interface but lo and the tunnel as a LAN leg (nft_modes.c): a published
  * port's connection gets the mark, its replies find main's default route
  * back through the bridge, and nothing else leaves a LAN leg.
+ *
+ * Frames of AF_PACKET sockets pass no inet hook: each leg gets the egress
+ * chain of chained mode (firewall/nft_egress.c), in the kill switch's batch.
+ * The legs there at setup are known by name; one netavark adds later is not,
+ * but podman names a container's interfaces eth0, eth1, ... in its networks'
+ * order, so those names get a chain too, which Linux 6.16 and later bind to
+ * the device when it appears.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 
 #include "cleanup.h"
@@ -29,6 +38,8 @@
 #include "route.h"
 
 #define BESIDE_RULES 3
+/* eth0 .. eth7: the names podman gives the interfaces of a container's first eight networks. */
+#define BESIDE_PODMAN_LEGS 8
 
 static void beside_rules(int family, struct rule out[BESIDE_RULES])
 {
@@ -97,4 +108,80 @@ int beside_routing_del(struct attach_ctx *ctx)
 	}
 	/* Table 5752's routes are the tunnel's: they go with the device. */
 	return first;
+}
+
+static bool leg_listed(const struct modes *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_egress_legs; i++)
+		if (strcmp(m->egress_legs[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int leg_add(struct modes *m, const char *name)
+{
+	if (strcmp(name, "lo") == 0 || strcmp(name, m->tunnel) == 0 || leg_listed(m, name))
+		return 0;
+	/* The record lists the legs separated by commas. */
+	if (strchr(name, ',') || strlen(name) >= IFNAMSIZ)
+		return error_report(-EINVAL, CNI_ERR_INVALID_ENV, "interface \"%s\" in the container: "
+				    "a name the kill switch cannot record an egress chain for", name);
+	if (m->n_egress_legs == STATE_MAX_LEGS)
+		return error_report(-E2BIG, CNI_ERR_INVALID_ENV, "more than %d interfaces beside the "
+				    "tunnel in the container: no egress chain for %s", STATE_MAX_LEGS,
+				    name);
+	snprintf(m->egress_legs[m->n_egress_legs++], IFNAMSIZ, "%s", name);
+	return 0;
+}
+
+/* Inside the container: its interfaces, as the kernel lists them. */
+static int present_legs(void *arg)
+{
+	struct modes *m = arg;
+	struct if_nameindex *names = if_nameindex();
+	int r = 0;
+
+	if (!names)
+		return error_report(-errno, CNI_ERR_IO, "listing the container's interfaces");
+	for (struct if_nameindex *i = names; r == 0 && i->if_index; i++)
+		r = leg_add(m, i->if_name);
+	if_freenameindex(names);
+	return r;
+}
+
+int beside_egress_legs(struct attach_ctx *ctx, struct modes *m)
+{
+	int r;
+
+	m->n_egress_legs = 0;
+	r = netns_run(ctx->netns_fd, present_legs, m);
+	if (r < 0)
+		return error_recorded() ? r : error_report(r, CNI_ERR_IO, "entering the container");
+	m->n_egress_present = m->n_egress_legs;
+	for (int i = 0; r == 0 && i < BESIDE_PODMAN_LEGS && m->n_egress_legs < STATE_MAX_LEGS; i++) {
+		char name[IFNAMSIZ];
+
+		snprintf(name, sizeof(name), "eth%d", i);
+		r = leg_add(m, name);
+	}
+	return r;
+}
+
+int beside_killswitch_apply(struct attach_ctx *ctx, struct modes *m, const struct netconf *conf)
+{
+	struct killswitch ks;
+	int r;
+
+	modes_killswitch(m, conf, &ks);
+	r = nft_killswitch_apply(ctx->ctr_nft, &ks);
+	/* ENOENT: a chain named a device that is not there, which Linux < 6.16 refuses. */
+	if (r != -ENOENT || m->n_egress_present == m->n_egress_legs)
+		return r;
+	log_msg("Linux before 6.16: no egress chain for a leg netavark adds after the tunnel "
+		"(AF_PACKET frames could leave it); the %zu there now have theirs",
+		m->n_egress_present);
+	error_clear();
+	m->n_egress_legs = m->n_egress_present;
+	modes_killswitch(m, conf, &ks);
+	return nft_killswitch_apply(ctx->ctr_nft, &ks);
 }

@@ -130,6 +130,8 @@ void modes_from_record(struct modes *m, const struct netconf *conf,
 	m->beside = rec->beside;
 	m->published = rec->published;
 	m->n_published = rec->n_published;
+	m->n_egress_legs = m->n_egress_present = rec->n_egress_legs;
+	memcpy(m->egress_legs, rec->egress_legs, sizeof(m->egress_legs));
 	if (m->chained)
 		snprintf(m->lan.ifname, sizeof(m->lan.ifname), "%s", rec->ifname);
 	dns_targets(m, conf);
@@ -152,6 +154,10 @@ void modes_killswitch(const struct modes *m, const struct netconf *conf, struct 
 		ks->published = m->published;
 		ks->n_published = m->n_published;
 		ks->lan_mark = WGCNI_LAN_MARK;
+	}
+	if (m->beside) {
+		ks->egress_legs = m->egress_legs;
+		ks->n_egress_legs = m->n_egress_legs;
 	}
 	if (!m->chained)
 		return;

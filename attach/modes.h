@@ -16,6 +16,7 @@
 #include "config.h"
 #include "nft.h"
 #include "sockets.h"
+#include "state.h"
 
 #define LAN_MAX_ADDRESSES 16
 
@@ -40,6 +41,9 @@ struct modes {
 	bool beside;
 	const struct port_range *published;
 	size_t n_published;
+	/* beside, with the kill switch: the legs' egress chains (beside.c), present ones first. */
+	char egress_legs[STATE_MAX_LEGS][IFNAMSIZ];
+	size_t n_egress_legs, n_egress_present;
 	bool has_dns_v4, has_dns_v6;
 	struct cidr dns_v4, dns_v6;
 };
@@ -75,6 +79,17 @@ void lan_result_drop_defaults(struct cni_result *result);
 /* netavark's side by side: the policy rules (beside.c), both families; del is best effort. */
 int beside_routing_add(struct attach_ctx *ctx, const struct netconf *conf);
 int beside_routing_del(struct attach_ctx *ctx);
+/*
+ * The legs to give an egress chain: every interface there but lo and the
+ * tunnel, then the names podman gives the others (eth0, eth1, ...) not there yet.
+ */
+int beside_egress_legs(struct attach_ctx *ctx, struct modes *m);
+/*
+ * The kill switch of a beside attachment. A kernel that binds no chain to a
+ * device not there yet (before Linux 6.16) gets the present legs' chains only,
+ * logged; anything else it refuses fails. m keeps the legs installed.
+ */
+int beside_killswitch_apply(struct attach_ctx *ctx, struct modes *m, const struct netconf *conf);
 
 /* The table a tunnel route to dst goes in: wg-quick's for default routes with the socket inside. */
 uint32_t fwmark_route_table(const struct modes *m, const struct cidr *dst);

@@ -9,7 +9,7 @@
 set -u
 
 source_dir=/src
-build_dir=/var/cache/wgcni-build-release
+build_dir=/var/cache/wgcni-build-release/${WGCNI_SOURCE_ID:-default} # one per source tree
 PLUGIN_DIR=/run/wgcni-bench-netavark
 n=${BENCH_PODMAN_N:-10}
 # shellcheck source=tests/podman/server.sh

@@ -23,7 +23,6 @@
  * message the kill switch builds (a rule of six expressions) is under 400 bytes.
  */
 #define NFT_MESSAGE_MAX 2048
-#define NFT_BATCH_SIZE (32 * 1024)
 
 void nft_table_name(const char *tunnel_ifname, char *buf, size_t len)
 {
@@ -172,10 +171,12 @@ int nft_killswitch_apply(struct nl_sock *nft, const struct killswitch *ks)
 	 * Fail closed: without its egress chain the leg would let AF_PACKET frames
 	 * out. EOPNOTSUPP: no egress hook; ENOENT: Linux < 6.16 and no such device.
 	 */
-	if ((r == -EOPNOTSUPP || r == -ENOENT) && ks->lan_ifname)
+	if ((r == -EOPNOTSUPP || r == -ENOENT) && (ks->lan_ifname || ks->n_egress_legs))
 		return error_report(r, CNI_ERR_IO, "installing kill switch table %s with the egress "
-				    "chain of LAN leg %s (a netdev egress hook: Linux 5.16 or later "
-				    "with CONFIG_NETFILTER_EGRESS)", table, ks->lan_ifname);
+				    "chain of LAN leg %.*s%s (a netdev egress hook: Linux 5.16 or later "
+				    "with CONFIG_NETFILTER_EGRESS)", table, IFNAMSIZ,
+				    ks->lan_ifname ? ks->lan_ifname : ks->egress_legs[0],
+				    !ks->lan_ifname && ks->n_egress_legs > 1 ? " and the other legs" : "");
 	if (r < 0)
 		return error_report(r, CNI_ERR_IO, "installing kill switch table %s", table);
 	return 0;

@@ -171,6 +171,10 @@ int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs)
 	if (ks->lan_ifname && !ifname_valid(ks->lan_ifname))
 		return error_config("kill switch: \"%s\" is not a valid interface name",
 				    ks->lan_ifname);
+	for (size_t i = 0; i < ks->n_egress_legs; i++)
+		if (!ifname_valid(ks->egress_legs[i]))
+			return error_config("kill switch: \"%.*s\" is not a valid interface name",
+					    IFNAMSIZ, ks->egress_legs[i]);
 	nft_table_name(ks->tunnel_ifname, table, sizeof(table));
 	rs->table = nftnl_table_alloc();
 	if (!rs->table || nftnl_table_set_str(rs->table, NFTNL_TABLE_NAME, table) < 0)
@@ -190,9 +194,12 @@ int nft_ruleset_build(const struct killswitch *ks, struct nft_ruleset *rs)
 		if (r < 0)
 			goto nomem;
 	}
-	/* Chained: the leg is known; netavark's legs are added as they come (nft_egress_add). */
+	/* Chained: the leg is known; netavark: the legs ADD found or expects (attach/beside.c). */
 	if (ks->lan_ifname && nft_egress_add(rs, ks->lan_ifname) < 0)
 		goto nomem;
+	for (size_t i = 0; i < ks->n_egress_legs; i++)
+		if (nft_egress_add(rs, ks->egress_legs[i]) < 0)
+			goto nomem;
 	return 0;
 nomem:
 	nft_ruleset_free(rs);

@@ -17,7 +17,12 @@
 #include "nft.h"
 
 #define NFT_RULESET_MAX_CHAINS 8
-#define NFT_RULESET_MAX_LEGS 8
+#define NFT_RULESET_MAX_LEGS 17 /* the chained leg, or STATE_MAX_LEGS of netavark */
+/*
+ * apply()'s buffer: the largest kill switch, STATE_MAX_PUBLISHED published
+ * ranges and STATE_MAX_LEGS egress chains with DNS redirect, is under 40 KiB.
+ */
+#define NFT_BATCH_SIZE (64 * 1024)
 /* "wgcni-" and an interface name (IFNAMSIZ, terminator included). */
 #define NFT_TABLE_NAME_LEN (6 + 16)
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include "config.h"
 #include "nl.h"
 
@@ -40,6 +41,12 @@ struct killswitch {
 	 * IPv6 neighbour discovery). false: no LAN leg but lan_ifname's.
 	 */
 	bool lan_any;
+	/*
+	 * netavark: the legs given an egress chain as lan_ifname's is (AF_PACKET).
+	 * A name with no device yet is bound when one appears (Linux 6.16 and later).
+	 */
+	const char (*egress_legs)[IFNAMSIZ];
+	size_t n_egress_legs;
 	const struct port_range *published;
 	size_t n_published;
 	/* socketNamespace "container": UDP carrying this mark (the device's fwmark) may leave. 0: none. */

@@ -17,10 +17,12 @@
 #define STATE_DIR "/run/wgcni"
 /*
  * Published port ranges a record holds (netavark port_mappings, one range a
- * protocol): a rule each in the kill switch, whose 32 KiB batch (firewall/nft.c)
- * holds about 40 with a plain configuration, so 32 leaves room for the rest.
+ * protocol): a rule each in the kill switch, whose batch (NFT_BATCH_SIZE in
+ * firewall/nft_ruleset.h) holds them with STATE_MAX_LEGS egress chains.
  */
 #define STATE_MAX_PUBLISHED 32
+/* The netavark legs whose egress chains a record names ("egress_legs"). */
+#define STATE_MAX_LEGS 16
 
 /* Use `dir` instead of STATE_DIR from now on (tests); the string is copied. */
 void state_set_dir(const char *dir);
@@ -49,6 +51,13 @@ struct attachment {
 	struct port_range published[STATE_MAX_PUBLISHED];
 	size_t n_published;
 	bool published_recorded;
+	/*
+	 * beside, with the kill switch: the legs given an egress chain (legs there
+	 * at ADD, and the names podman gives the others). Older records lack the
+	 * key: their ADD made none.
+	 */
+	char egress_legs[STATE_MAX_LEGS][IFNAMSIZ];
+	size_t n_egress_legs;
 };
 
 /* Exclusive lock over the state directory, held briefly; returns an fd to close, or -errno. */

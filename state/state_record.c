@@ -21,7 +21,7 @@ enum record_key {
 	REC_NETWORK, REC_CONTAINER_ID, REC_IFNAME, REC_NETNS, REC_BACKEND,
 	REC_HOST_IFNAME, REC_HELPER_PID, REC_HELPER_START_TIME, REC_PUBLIC_KEY, REC_KILL_SWITCH,
 	REC_TUNNEL_IFNAME, REC_CHAINED, REC_SOCKET_IN_CONTAINER, REC_BESIDE, REC_PUBLISHED,
-	REC_COUNT
+	REC_EGRESS_LEGS, REC_COUNT
 };
 /* Keys every record has; the later ones came with the routing modes and default to standalone. */
 #define REC_REQUIRED ((1u << REC_TUNNEL_IFNAME) - 1)
@@ -34,6 +34,7 @@ static const char *const record_keys[REC_COUNT] = {
 	[REC_KILL_SWITCH] = "kill_switch", [REC_TUNNEL_IFNAME] = "tunnel_ifname",
 	[REC_CHAINED] = "chained", [REC_SOCKET_IN_CONTAINER] = "socket_in_container",
 	[REC_BESIDE] = "beside", [REC_PUBLISHED] = "published",
+	[REC_EGRESS_LEGS] = "egress_legs",
 };
 
 static const struct {
@@ -112,6 +113,45 @@ static int parse_published(struct attachment *a, char *v)
 	return 0;
 }
 
+/* "egress_legs=eth0,eth2\n"; nothing when there are none (older records look the same). */
+static int format_egress_legs(const struct attachment *a, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (a->n_egress_legs > STATE_MAX_LEGS)
+		return -E2BIG;
+	for (size_t i = 0; i < a->n_egress_legs; i++) {
+		int m;
+
+		if (!state_name_ok(a->egress_legs[i], IFNAMSIZ) || strchr(a->egress_legs[i], ','))
+			return -EINVAL;
+		m = snprintf(buf + n, size - n, "%s%s", i ? "," : "egress_legs=", a->egress_legs[i]);
+		if (m < 0 || (size_t)m >= size - n)
+			return -ENAMETOOLONG;
+		n += (size_t)m;
+	}
+	if (n && n + 1 >= size)
+		return -ENAMETOOLONG;
+	if (n) {
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+	return (int)n;
+}
+
+static int parse_egress_legs(struct attachment *a, char *v)
+{
+	for (char *item = *v ? v : NULL, *next; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (a->n_egress_legs == STATE_MAX_LEGS || !state_name_ok(item, IFNAMSIZ))
+			return -EBADMSG;
+		memcpy(a->egress_legs[a->n_egress_legs++], item, strlen(item) + 1);
+	}
+	return 0;
+}
+
 static int record_format(const struct attachment *a, char *buf, size_t size)
 {
 	char b64[WG_KEY_B64_LEN + 1];
@@ -140,6 +180,10 @@ static int record_format(const struct attachment *a, char *buf, size_t size)
 		n += m;
 	}
 	m = format_published(a, buf + n, size - (size_t)n);
+	if (m < 0)
+		return m;
+	n += m;
+	m = format_egress_legs(a, buf + n, size - (size_t)n);
 	if (m < 0)
 		return m;
 	n += m;
@@ -201,6 +245,7 @@ static int record_field(struct attachment *a, enum record_key field, char *v)
 		a->beside = true;
 		return 0;
 	case REC_PUBLISHED: return parse_published(a, v);
+	case REC_EGRESS_LEGS: return parse_egress_legs(a, v);
 	case REC_COUNT:
 		break;
 	}

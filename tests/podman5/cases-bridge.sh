@@ -14,11 +14,17 @@
 # the container's TCP/UDP/ICMP probes to the LAN (IPv4 and IPv6) are counted nowhere, the
 # tunnel works, and podman rm leaves nothing. Control: the same probes from a container on
 # the bridge alone are counted, protocol by protocol.
+# L10: the container (--cap-add NET_RAW) writes UDP in Ethernet frames with AF_PACKET on its
+# bridge leg (v4, v6, v4 with PACKET_QDISC_BYPASS); a capture on every interface of this
+# namespace, the host side of the bridge, sees none of them, whichever order the legs came
+# in; from the container on the bridge alone it sees all three.
 
 BR=wgt${WGT_ID}br
 PUB=18080
 ORDER_LOG=$WGT_DIR/order.log
 probe_names="tcp4 udp4 icmp4 tcp6 udp6 icmp6"
+RAW_BIN=$WGT_DIR/bin
+RAW_PREFIX=p5raw$WGT_ID.
 
 # The plugin behind a wrapper that notes which other links the namespace has at each call.
 mv "$PLUGIN_DIR/wireguard" "$PLUGIN_DIR/wireguard.real"
@@ -35,6 +41,22 @@ fi
 printf '%s' "\$in" | exec "$PLUGIN_DIR/wireguard.real" "\$@"
 EOF
 chmod 0755 "$PLUGIN_DIR/wireguard"
+
+# The AF_PACKET sender (tests/podman5/rawsend.c), static for the busybox image, and the capture.
+mkdir -p "$RAW_BIN"
+gcc -static -O2 -o "$RAW_BIN/rawsend" "$source_dir/tests/podman5/rawsend.c" 2>"$WGT_DIR/rawsend.err" ||
+	fail "building tests/podman5/rawsend.c: $(head -3 "$WGT_DIR/rawsend.err")"
+python3 "$source_dir/tests/leak/sniff.py" "$RAW_PREFIX" "$WGT_DIR/sniff.raw" host \
+	</dev/null >"$WGT_DIR/sniff.err" 2>&1 &
+raw_sniffer=$!
+for _ in $(seq 100); do grep -q READY "$WGT_DIR/sniff.raw" 2>/dev/null && break; sleep 0.1; done
+raw_seen() { # RUN: the distinct frames of that run the capture logged (it is asynchronous)
+	sleep 1
+	awk -v p="$RAW_PREFIX$1." 'index($4, p) == 1 { print $4 }' "$WGT_DIR/sniff.raw" | sort -u | grep -c .
+}
+raw_written() { # the frames rawsend wrote in the last probe run: sent, or dropped (ENOBUFS)
+	section "$WGT_DIR/probe/out" raw | grep -cE '\.raw(4|6|4bypass) (sent|error:No buffer space available)$'
+}
 
 # Counters in the LAN namespace, one per probe, in $probe_names order.
 ip netns exec "$WGT_LAN_NS" nft -f - <<EOF
@@ -71,9 +93,10 @@ printf "$get" | nc -w 2 "$LAN6" "$LANPORT" >/dev/null 2>&1
 timeout 2 tftp -g -r probe "$LAN6" 9999 >/dev/null 2>&1
 ping6 -c 1 -W 1 "$LAN6" >/dev/null 2>&1
 echo @v4; printf "$get" | nc -w 5 "$SRV4" 80 | tail -n 1
-echo @v6; printf "$get" | nc -w 5 "$SRV6" 80 | tail -n 1'
+echo @v6; printf "$get" | nc -w 5 "$SRV6" 80 | tail -n 1
+echo @raw; /x/rawsend "$RAWTAG" 10.64.0.2 "$LAN4" fc00:bbbb::2 "$LAN6"'
 
-# start_probed NETWORKS PAGE: a container that serves PAGE on :80 (published as $PUB), then
+# start_probed NETWORKS PAGE RUN: a container that serves PAGE on :80 (published as $PUB), then
 # runs $probes once $WGT_DIR/probe/go exists, output in .../probe/out. (podman exec runs in
 # the root's file system on this set-up, so the probes are the container's own command.)
 # NET_RAW: busybox ping has no unprivileged mode; raw IP sockets pass the kill switch's hooks.
@@ -82,7 +105,8 @@ start_probed() {
 	rm -rf "$WGT_DIR/probe"
 	mkdir -p "$WGT_DIR/probe"
 	# shellcheck disable=SC2046
-	podman_t 60 run -d --cap-add NET_RAW --network "$1" -p "$PUB:80" -v "$WGT_DIR/probe:/t" $(probe_env) localhost/bb \
+	podman_t 60 run -d --cap-add NET_RAW --network "$1" -p "$PUB:80" -v "$WGT_DIR/probe:/t" \
+		-v "$RAW_BIN:/x:ro" -e "RAWTAG=$RAW_PREFIX$3" $(probe_env) localhost/bb \
 		sh -c "mkdir -p /w && echo $2 >/w/index.html && httpd -p 80 -h /w &&
 			while [ ! -e /t/go ]; do sleep 0.1; done
 			{
@@ -115,13 +139,16 @@ podman network create --ipv6 "$BR" >/dev/null || fail "podman network create --i
 
 # Control: the bridge alone reaches the LAN with every probe, and publishes its port.
 before=$(probe_counts)
-cid=$(start_probed "$BR" published)
+cid=$(start_probed "$BR" published ctl)
 run_probes
 after=$(probe_counts)
 for name in $probe_names; do
 	check_positive "control: a container on $BR alone, $name probe counted by the LAN" \
 		"$(probe_delta "$before" "$after" | tr ' ' '\n' | sed -n "s/^$name=//p")"
 done
+check_eq "control: $BR alone, L10: AF_PACKET frames written (v4, v6, v4 bypass)" 3 "$(raw_written)" \
+	"$(section "$WGT_DIR/probe/out" raw)"
+check_eq "control: $BR alone, L10: all of them seen on the host side of the bridge" 3 "$(raw_seen ctl)"
 check_eq "control: $BR alone, the published port answers the host" published "$(fetch_published 198.18.0.1)"
 podman_t 30 rm -f -t 0 "$cid" >/dev/null 2>&1
 
@@ -129,7 +156,7 @@ seen_tunnel_first=0 seen_bridge_first=0
 for run in $(seq 10); do
 	[ "$seen_tunnel_first" -gt 0 ] && [ "$seen_bridge_first" -gt 0 ] && [ "$run" -gt 2 ] && break
 	residue_before=$(p5_residue)
-	cid=$(start_probed "$BR,$NET" "published-$run")
+	cid=$(start_probed "$BR,$NET" "published-$run" "run$run")
 	if [ -z "$cid" ]; then
 		fail "run $run: podman run -d --network $BR,$NET -p $PUB:80 ($(tail -1 "$WGT_DIR/pub.err"))"
 		continue
@@ -150,6 +177,9 @@ for run in $(seq 10); do
 	check_eq "$what: the server's page through the tunnel (IPv6)" "$WGT_TOKEN" "$(section "$WGT_DIR/probe/out" v6)"
 	check_eq "$what: no probe reached the LAN" \
 		"tcp4=0 udp4=0 icmp4=0 tcp6=0 udp6=0 icmp6=0 " "$(probe_delta "$before" "$after")"
+	check_eq "$what: L10: AF_PACKET frames written on the bridge leg (v4, v6, v4 bypass)" 3 \
+		"$(raw_written)" "$(section "$WGT_DIR/probe/out" raw)"
+	check_eq "$what: L10: none of them seen on the host side of the bridge" 0 "$(raw_seen "run$run")"
 	podman_t 30 rm -f -t 0 "$cid" >/dev/null 2>&1
 	check_eq "$what: podman rm leaves nothing (links, helpers, sockets, tables, netns, state)" \
 		"$residue_before" "$(p5_residue)"
@@ -188,6 +218,8 @@ check_eq "podman,$NET -p $PUB:80: wgcni show: one rule deleted, the kill switch 
 podman_t 30 rm -f -t 0 "$cid" >/dev/null 2>&1
 
 podman network rm -f "$BR" >/dev/null 2>&1
+kill "$raw_sniffer" 2>/dev/null
+wait "$raw_sniffer" 2>/dev/null
 ip netns exec "$WGT_LAN_NS" nft delete table inet wgtp5
 mv "$PLUGIN_DIR/wireguard.real" "$PLUGIN_DIR/wireguard"
 check_eq "after the $BR,$NET runs: no attachment record" "" "$(ls -A "$ATTACHMENTS" 2>/dev/null)"

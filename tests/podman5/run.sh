@@ -40,6 +40,10 @@ inside() {
 	mount --rbind /dev "$root/dev"
 	mount -t tmpfs tmpfs "$root/run"
 	mount -t tmpfs tmpfs "$root/tmp"
+	# The root's /etc/containers is shared by runs (the suite, the benchmark): each run
+	# writes its own containers.conf into a private copy.
+	cp -a "$root/etc/containers" "$root/run/etc-containers"
+	mount --bind "$root/run/etc-containers" "$root/etc/containers"
 	# Containers, images and networks of a run stay in the run.
 	mkdir -p "$root/var/lib/containers" "$root/etc/containers/networks" "$root/src"
 	mount -t tmpfs tmpfs "$root/var/lib/containers"
@@ -50,6 +54,7 @@ inside() {
 	set +e
 	chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
+		WGCNI_SOURCE_ID="$(printf %s "$source_dir" | sha256sum | cut -c1-12)" \
 		${BENCH_PODMAN_N:+BENCH_PODMAN_N=$BENCH_PODMAN_N} \
 		bash "/src/tests/podman5/${WGCNI_PODMAN5_SCRIPT:-suite.sh}"
 	rc=$?

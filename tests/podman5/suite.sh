@@ -5,7 +5,9 @@
 set -u
 
 source_dir=/src
-build_dir=/var/cache/wgcni-build
+# One build directory per source tree: ninja judges by mtimes, and another tree (a CI clone)
+# built here last would look newer than this one's sources.
+build_dir=/var/cache/wgcni-build/${WGCNI_SOURCE_ID:-default}
 PLUGIN_DIR=/run/wgt-netavark
 started=$SECONDS
 # shellcheck source=tests/podman/server.sh
@@ -62,6 +64,7 @@ snapshot_before=$(p5_residue)
 . "$source_dir/tests/podman5/cases-create.sh"
 . "$source_dir/tests/podman5/cases-run.sh"
 . "$source_dir/tests/podman5/cases-bridge.sh"
+. "$source_dir/tests/podman5/cases-egress.sh"
 . "$source_dir/tests/podman5/cases-fail.sh"
 . "$source_dir/tests/podman5/cases-wgquick.sh"
 . "$source_dir/tests/podman5/cases-import.sh"

@@ -39,6 +39,7 @@ static int changes;
 static int fail_err = -EIO; /* what the failing change returns */
 static bool device_exists;
 static bool lan_exists; /* chained: the previous plugin's eth0, always there */
+static size_t netdev_chains; /* in the last kill switch batch: the egress chains */
 
 static void note(const char *what)
 {
@@ -133,17 +134,22 @@ int __wrap_nl_batch(struct nl_sock *s, const void *buf, size_t len)
 	const struct nlmsghdr *nlh = buf;
 	int left = (int)len;
 	bool creates = false, netdev = false;
+	size_t chains = 0;
 
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 
-		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
+		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN)) {
 			creates = true;
+			chains += nfg->nfgen_family == NFPROTO_NETDEV;
+		}
 		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE))
 			netdev = nfg->nfgen_family == NFPROTO_NETDEV;
 	}
-	if (creates)
+	if (creates) {
+		netdev_chains = chains;
 		return change("nft-apply");
+	}
 	/* The inet table, then the LAN legs' egress table, each a transaction. */
 	note(netdev ? "nft-remove-egress" : "nft-remove");
 	return 0;
@@ -433,6 +439,56 @@ static void add_chained_egress_refused(void **unused)
 	cni_result_free(result);
 }
 
+/*
+ * netavark beside: the kill switch's batch has an egress chain for each leg
+ * podman may add (eth1..eth7 beside the tunnel eth0; this namespace has only
+ * lo), and the record names them for CHECK. A kernel without the egress hook
+ * fails ADD before any device exists; one before 6.16, which refuses a chain
+ * on a device not there (ENOENT), gets the present legs' only (none here).
+ */
+static void add_beside_egress(void **unused)
+{
+	struct attach_request req = request;
+	struct cni_result *result = cni_result_new();
+	struct attachment rec;
+
+	init_conf();
+	req.beside = true;
+	fail_at = 1;
+	fail_err = -EOPNOTSUPP;
+	assert_int_not_equal(attach_add(&req, result), 0);
+	assert_int_equal(netdev_chains, 7);
+	assert_non_null(strstr(error_message(), "with the egress chain of LAN leg eth1 and the "
+					       "other legs"));
+	for (size_t i = 0; i < n_trace; i++)
+		assert_string_not_equal(trace[i], "create");
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+
+	error_clear();
+	fail_at = 0;
+	assert_int_equal(attach_add(&req, result), 0);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+	assert_int_equal(rec.n_egress_legs, 7);
+	assert_string_equal(rec.egress_legs[0], "eth1");
+	assert_string_equal(rec.egress_legs[6], "eth7");
+	state_key_release(&rec);
+	assert_int_equal(state_remove(&rec), 0);
+
+	cni_result_free(result);
+	result = cni_result_new();
+	changes = 0;
+	device_exists = false;
+	fail_at = 1;
+	fail_err = -ENOENT;
+	if (attach_add(&req, result) != 0)
+		fail_msg("%s", error_message());
+	fail_err = -EIO;
+	assert_int_equal(netdev_chains, 0);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), 0);
+	assert_int_equal(rec.n_egress_legs, 0);
+	cni_result_free(result);
+}
+
 /* socketNamespace "container" without a previous plugin: refused before any change. */
 static void add_socket_in_container_needs_chain(void **unused)
 {
@@ -576,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_socket_in_container_needs_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_cancels_an_early_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_published_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_beside_egress, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,7 @@
 
 #include "error.h"
 #include "nft.h"
+#include "state.h"
 #include "../../firewall/nft_ruleset.h"
 
 #define LEG "wgt-leg"
@@ -174,6 +175,40 @@ static void test_egress_add(void **state)
 	assert_int_equal(nftnl_table_get_u32(rs.egress_table, NFTNL_TABLE_FAMILY), NFPROTO_NETDEV);
 	assert_string_equal(nftnl_chain_get_str(rs.egress_chains[3], NFTNL_CHAIN_NAME), "egress-eth3");
 	assert_string_equal(nftnl_chain_get_str(rs.egress_chains[3], NFTNL_CHAIN_DEV), "eth3");
+	nft_ruleset_free(&rs);
+}
+
+/*
+ * netavark: the largest kill switch a record can describe (every published
+ * range, every egress leg, longest names, DNS redirect) fits apply()'s batch,
+ * with one egress chain per leg.
+ */
+static void test_build_largest_beside(void **state)
+{
+	static char legs[STATE_MAX_LEGS][IFNAMSIZ];
+	static struct port_range published[STATE_MAX_PUBLISHED];
+	static uint8_t buf[NFT_BATCH_SIZE];
+	struct cidr dns4 = { .family = AF_INET, .prefix = 32 };
+	struct cidr dns6 = { .family = AF_INET6, .prefix = 128 };
+	struct killswitch ks = {
+		.tunnel_ifname = "eth0123456789ab", .lan_any = true, .lan_mark = 0x57474e49,
+		.published = published, .n_published = STATE_MAX_PUBLISHED,
+		.egress_legs = legs, .n_egress_legs = STATE_MAX_LEGS,
+		.dns_v4 = &dns4, .dns_v6 = &dns6,
+	};
+	struct nft_ruleset rs;
+
+	for (int i = 0; i < STATE_MAX_LEGS; i++)
+		snprintf(legs[i], IFNAMSIZ, "leg-name-%06d", i);
+	for (int i = 0; i < STATE_MAX_PUBLISHED; i++)
+		published[i] = (struct port_range){ .first = (uint16_t)(10000 + i),
+						    .last = (uint16_t)(20000 + i),
+						    .protocol = IPPROTO_SCTP };
+	assert_true(nft_killswitch_build(buf, sizeof(buf), 1, &ks) > 0);
+	assert_int_equal(nft_ruleset_build(&ks, &rs), 0);
+	assert_int_equal(rs.n_egress_chains, STATE_MAX_LEGS);
+	assert_string_equal(nftnl_chain_get_str(rs.egress_chains[STATE_MAX_LEGS - 1],
+						NFTNL_CHAIN_DEV), legs[STATE_MAX_LEGS - 1]);
 	nft_ruleset_free(&rs);
 }
 
@@ -437,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_build_one_batch),
 		cmocka_unit_test(test_build_standalone_has_none),
 		cmocka_unit_test(test_egress_add),
+		cmocka_unit_test(test_build_largest_beside),
 		cmocka_unit_test_setup_teardown(test_kernel_apply_check_tamper_remove, kernel_setup,
 						kernel_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_packets, kernel_setup, kernel_teardown),

@@ -177,6 +177,41 @@ static void test_round_trip_chained(void **state)
 	assert_false(b.socket_in_container);
 }
 
+/* netavark's egress legs: kept in order, optional on load (older records: none). */
+static void test_round_trip_egress_legs(void **state)
+{
+	struct attachment a = make("net-a", "p2", 0x34), *b = malloc(sizeof(*b));
+	char text[8192];
+
+	assert_non_null(b);
+	a.beside = true;
+	snprintf(a.egress_legs[0], IFNAMSIZ, "podman0");
+	snprintf(a.egress_legs[1], IFNAMSIZ, "eth1");
+	a.n_egress_legs = 2;
+	assert_int_equal(state_save(&a), 0);
+	read_rel("attachments/net-a/p2.eth0", text, sizeof(text));
+	assert_non_null(strstr(text, "\negress_legs=podman0,eth1\n"));
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p2", "eth0", b), 0);
+	assert_int_equal(b->n_egress_legs, 2);
+	assert_string_equal(b->egress_legs[0], "podman0");
+	assert_string_equal(b->egress_legs[1], "eth1");
+
+	/* An older writer's record (no key) loads with none. */
+	*strstr(text, "egress_legs=") = '\0';
+	write_rel("attachments/net-a/p2.eth0", text);
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load("net-a", "p2", "eth0", b), 0);
+	assert_true(b->beside);
+	assert_int_equal(b->n_egress_legs, 0);
+
+	/* A name the list cannot hold is refused, not written. */
+	snprintf(a.egress_legs[1], IFNAMSIZ, "a,b");
+	assert_int_not_equal(state_save(&a), 0);
+	error_clear();
+	free(b);
+}
+
 /* netavark's published ports: kept in order, optional on load, at most STATE_MAX_PUBLISHED. */
 static void test_round_trip_published(void **state)
 {
@@ -673,6 +708,7 @@ int main(void)
 		TEST(test_round_trip),
 		TEST(test_round_trip_chained),
 		TEST(test_round_trip_published),
+		TEST(test_round_trip_egress_legs),
 		TEST(test_load_missing),
 		TEST(test_list),
 		TEST(test_remove),
