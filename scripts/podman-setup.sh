@@ -105,22 +105,14 @@ install_conf() {
 }
 
 import_image() {
-	local dir applet
+	local dir
 	if podman image exists "$image"; then
 		say "image $image is present"
 		return
 	fi
-	file /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
-		ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' ||
-		die "/bin/busybox is not static: install busybox-static"
 	dir=$(mktemp -d)
-	mkdir -p "$dir"/root/{bin,etc,tmp,proc,sys,dev,run,root}
-	cp /bin/busybox "$dir/root/bin/"
-	for applet in $("$dir/root/bin/busybox" --list); do
-		[ "$applet" = busybox ] || ln -s busybox "$dir/root/bin/$applet"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$dir/root/etc/passwd"
-	echo 'root:x:0:' >"$dir/root/etc/group"
+	bash "$(dirname "${BASH_SOURCE[0]}")/busybox-root.sh" "$dir/root" ||
+		die "cannot build the image's root file system"
 	tar -C "$dir/root" -cf "$dir/bb.tar" .
 	podman import --quiet --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
 		"$dir/bb.tar" "$image" >/dev/null

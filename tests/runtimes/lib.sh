@@ -38,17 +38,9 @@ rt_mark() {
 	wc -l <"$WGT_DIR/calls.log"
 }
 
-# The busybox-static root filesystem of every container (as scripts/podman-setup.sh).
+# The busybox-static root filesystem of every container (scripts/busybox-root.sh), with /x.
 rt_rootfs() {
-	local root=$WGT_DIR/rootfs applet
-	file /bin/busybox 2>/dev/null | grep -q 'statically linked' || return 1
-	mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,run,root,x}
-	cp /bin/busybox "$root/bin/"
-	for applet in $("$root/bin/busybox" --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
-	echo 'root:x:0:' >"$root/etc/group"
+	bash "$source_dir/scripts/busybox-root.sh" "$WGT_DIR/rootfs" && mkdir -p "$WGT_DIR/rootfs/x"
 }
 
 # What a container prints, section by section: the page over both tunnel addresses, its
