@@ -32,6 +32,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "link.h"
 #include "log.h"
 #include "modes.h"
 #include "netns.h"
@@ -134,19 +135,9 @@ static int leg_add(struct modes *m, const char *name)
 	return 0;
 }
 
-/* Inside the container: its interfaces, as the kernel lists them. */
-static int present_legs(void *arg)
+static int present_leg(int ifindex, const char *name, void *data)
 {
-	struct modes *m = arg;
-	struct if_nameindex *names = if_nameindex();
-	int r = 0;
-
-	if (!names)
-		return error_report(-errno, CNI_ERR_IO, "listing the container's interfaces");
-	for (struct if_nameindex *i = names; r == 0 && i->if_index; i++)
-		r = leg_add(m, i->if_name);
-	if_freenameindex(names);
-	return r;
+	return leg_add(data, name);
 }
 
 int beside_egress_legs(struct attach_ctx *ctx, struct modes *m)
@@ -154,9 +145,11 @@ int beside_egress_legs(struct attach_ctx *ctx, struct modes *m)
 	int r;
 
 	m->n_egress_legs = 0;
-	r = netns_run(ctx->netns_fd, present_legs, m);
+	/* The container's interfaces, through the socket already open there. */
+	r = link_list(ctx->ctr_rtnl, present_leg, m);
 	if (r < 0)
-		return error_recorded() ? r : error_report(r, CNI_ERR_IO, "entering the container");
+		return error_recorded() ? r : error_report(r, CNI_ERR_IO,
+							   "listing the container's interfaces");
 	m->n_egress_present = m->n_egress_legs;
 	for (int i = 0; r == 0 && i < BESIDE_PODMAN_LEGS && m->n_egress_legs < STATE_MAX_LEGS; i++) {
 		char name[IFNAMSIZ];

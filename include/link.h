@@ -51,6 +51,16 @@ int link_get_name(struct nl_sock *s, int ifindex, char name[IFNAMSIZ]);
 /* For error messages: the name of ifindex, or "interface #7" when it cannot be read. */
 void link_describe(struct nl_sock *s, int ifindex, char *out, size_t len);
 
+/*
+ * Every device of the namespace s speaks to (one RTM_GETLINK dump), each
+ * given to `each` with its index and name. A negative return of `each`
+ * stops the calls and is returned as is. A dump the kernel fails part way
+ * returns its error after `each` saw the devices before. Reports nothing:
+ * `each` reports its own failures, the caller knows which namespace it was.
+ */
+int link_list(struct nl_sock *s, int (*each)(int ifindex, const char *name, void *data),
+	      void *data);
+
 int link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu);
 int link_set_up(struct nl_sock *s, int ifindex);
 /* Before up: no IPv6 link-local address (IN6_ADDR_GEN_MODE_NONE). */

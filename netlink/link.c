@@ -314,6 +314,46 @@ void link_describe(struct nl_sock *s, int ifindex, char *out, size_t len)
 		snprintf(out, len, "interface #%d", ifindex);
 }
 
+struct link_dump {
+	int (*each)(int ifindex, const char *name, void *data);
+	void *data;
+	int err; /* each's: it stopped the dump */
+};
+
+/*
+ * each's error is kept here and the transport only told to stop calling: a
+ * callback's -1 would read as MNL_CB_ERROR there, a stale errno taken for it.
+ */
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump *d = data;
+	struct link_info info = { 0 };
+	char name[IFNAMSIZ];
+	int r = link_parse_reply(nlh, &info, name);
+
+	if (r != MNL_CB_OK || info.index <= 0)
+		return r;
+	if (!name[0]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	d->err = d->each(info.index, name, d->data);
+	return d->err < 0 ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int link_list(struct nl_sock *s, int (*each)(int ifindex, const char *name, void *data),
+	      void *data)
+{
+	uint8_t buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = put_link_header(buf, RTM_GETLINK, NLM_F_DUMP, nl_next_seq(s), 0);
+	struct link_dump d = { .each = each, .data = data };
+	int r;
+
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nl_request(s, nlh, link_dump_cb, &d);
+	return d.err < 0 ? d.err : r;
+}
+
 static int link_change(struct nl_sock *s, int ifindex, unsigned flags, unsigned change,
 		       uint32_t mtu)
 {

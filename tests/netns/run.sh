@@ -90,6 +90,8 @@ suite_cases=(case_version case_add case_versions_render case_check case_del case
 . "$here/cases-modes.sh"
 suite_cases+=(case_modes_refused case_modes_chained case_modes_socket_in_container case_modes_gc)
 . "$here/cases-wgquick.sh" && suite_cases+=(case_wgquick)
+# podman 5's beside mode through the netavark plugin binary: cases-beside.sh.
+. "$here/cases-beside.sh" && suite_cases+=(case_beside)
 . "$here/cases-helper.sh" && suite_cases+=(case_helper_listen)
 for c in "${suite_cases[@]}"; do
 	echo "## $c"

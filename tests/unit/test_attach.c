@@ -40,6 +40,10 @@ static int fail_err = -EIO; /* what the failing change returns */
 static bool device_exists;
 static bool lan_exists; /* chained: the previous plugin's eth0, always there */
 static size_t netdev_chains; /* in the last kill switch batch: the egress chains */
+/* The container's devices, as an RTM_GETLINK dump lists them (index = position + 1). */
+static const char *dump_names[24];
+static size_t n_dump_names;
+static int dump_fail_after = -1; /* the kernel ends the dump with ENOBUFS after this many */
 
 static void note(const char *what)
 {
@@ -86,6 +90,32 @@ static int reply_link(mnl_cb_t cb, void *data)
 	return cb(nlh, data) < 0 ? -EPROTO : 0;
 }
 
+/* As nl_request delivers a dump: the callback stops the calls, the first failure is returned. */
+static int reply_dump(mnl_cb_t cb, void *data)
+{
+	for (size_t i = 0; i < n_dump_names; i++) {
+		char buf[512];
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct ifinfomsg *ifi;
+		int r;
+
+		if ((int)i == dump_fail_after)
+			return -ENOBUFS;
+		nlh->nlmsg_type = RTM_NEWLINK;
+		nlh->nlmsg_flags = NLM_F_MULTI;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_index = (int)i + 1;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, dump_names[i]);
+		errno = 0;
+		r = cb(nlh, data);
+		if (r == MNL_CB_STOP)
+			return 0;
+		if (r == MNL_CB_ERROR)
+			return errno > 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
 int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
@@ -96,6 +126,10 @@ int __wrap_nl_request(struct nl_sock *s, struct nlmsghdr *req, mnl_cb_t cb, void
 		mnl_attr_for_each(attr, req, sizeof(struct ifinfomsg))
 			if (mnl_attr_get_type(attr) == IFLA_IFNAME)
 				name = attr;
+		if (req->nlmsg_flags & NLM_F_DUMP) {
+			note("getlink-dump");
+			return reply_dump(cb, data);
+		}
 		note("getlink");
 		if (lan_exists && name && strcmp(mnl_attr_get_str(name), "eth0") == 0)
 			return reply_link(cb, data);
@@ -243,6 +277,9 @@ static int setup(void **unused)
 	changes = 0;
 	device_exists = false;
 	lan_exists = false;
+	dump_names[0] = "lo";
+	n_dump_names = 1;
+	dump_fail_after = -1;
 	selected_ops = &fake_ops;
 	error_clear();
 	return 0;
@@ -489,6 +526,109 @@ static void add_beside_egress(void **unused)
 	cni_result_free(result);
 }
 
+static size_t count_in_trace(const char *what);
+
+/*
+ * beside, a refusal of the container's interfaces: with a helper started
+ * early (userspace), which is stopped, and nothing else done or recorded.
+ */
+static void assert_beside_refused(int err, enum cni_code code, const char *message)
+{
+	struct attach_request req = request;
+	struct cni_result *result = cni_result_new();
+	struct attachment rec;
+
+	req.beside = true;
+	selected_ops = &fake_started_ops;
+	fail_at = 0;
+	n_trace = 0;
+	assert_int_equal(attach_add(&req, result), err);
+	assert_int_equal(error_code(), code);
+	if (!strstr(error_message(), message))
+		fail_msg("\"%s\" does not say \"%s\"", error_message(), message);
+	assert_int_equal(count_in_trace("getlink-dump"), 1);
+	assert_int_equal(count_in_trace("cancel"), 1);
+	assert_int_equal(changes, 0);
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", &rec), -ENOENT);
+	cni_result_free(result);
+	error_clear();
+}
+
+/* The same request succeeds: the control of a refusal. Returns the recorded legs. */
+static void assert_beside_accepted(struct attachment *rec)
+{
+	struct attach_request req = request;
+	struct cni_result *result = cni_result_new();
+
+	req.beside = true;
+	fail_at = 0;
+	if (attach_add(&req, result) != 0)
+		fail_msg("%s", error_message());
+	assert_int_equal(state_load("wgtest", "c0ffee", "eth0", rec), 0);
+	state_key_release(rec);
+	assert_int_equal(state_remove(rec), 0);
+	device_exists = false;
+	cni_result_free(result);
+}
+
+/* The record lists the legs separated by commas: a leg with one in its name is refused. */
+static void add_beside_leg_name_refused(void **unused)
+{
+	struct attachment rec;
+
+	init_conf();
+	dump_names[1] = "wb,1";
+	n_dump_names = 2;
+	assert_beside_refused(-EINVAL, CNI_ERR_INVALID_ENV, "interface \"wb,1\" in the container: "
+			      "a name the kill switch cannot record an egress chain for");
+
+	setup(NULL);
+	dump_names[1] = "wb1";
+	n_dump_names = 2;
+	assert_beside_accepted(&rec);
+	assert_int_equal(rec.n_egress_legs, 8); /* wb1, then eth1..eth7 */
+	assert_string_equal(rec.egress_legs[0], "wb1");
+	assert_string_equal(rec.egress_legs[1], "eth1");
+}
+
+/* 16 legs beside the tunnel fill the record (no room for eth1..eth7); a 17th is refused. */
+static void add_beside_too_many_legs(void **unused)
+{
+	static char names[17][IFNAMSIZ];
+	struct attachment rec;
+
+	init_conf();
+	for (size_t i = 0; i < 17; i++) {
+		snprintf(names[i], sizeof(names[i]), "leg%zu", i);
+		dump_names[i + 1] = names[i];
+	}
+	n_dump_names = 18;
+	assert_beside_refused(-E2BIG, CNI_ERR_INVALID_ENV, "more than 16 interfaces beside the "
+			      "tunnel in the container: no egress chain for leg16");
+
+	setup(NULL);
+	for (size_t i = 0; i < 16; i++)
+		dump_names[i + 1] = names[i];
+	n_dump_names = 17;
+	assert_beside_accepted(&rec);
+	assert_int_equal(rec.n_egress_legs, 16);
+	assert_string_equal(rec.egress_legs[0], "leg0");
+	assert_string_equal(rec.egress_legs[15], "leg15");
+}
+
+/* A dump the kernel ends with an error after some devices: ADD fails on it, even with the
+ * devices seen so far all acceptable. */
+static void add_beside_dump_fails(void **unused)
+{
+	init_conf();
+	dump_names[1] = "wb1";
+	dump_names[2] = "wb2";
+	n_dump_names = 3;
+	dump_fail_after = 2;
+	assert_beside_refused(-ENOBUFS, CNI_ERR_IO, "listing the container's interfaces: "
+			      "No buffer space available");
+}
+
 /* socketNamespace "container" without a previous plugin: refused before any change. */
 static void add_socket_in_container_needs_chain(void **unused)
 {
@@ -633,6 +773,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_cancels_an_early_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_published_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_beside_egress, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_beside_leg_name_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_beside_too_many_legs, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_beside_dump_fails, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1348,6 +1348,71 @@ static void kernel_link_delete_unlisted(void **state)
 	assert_int_equal(poll(&pfd, 1, 100), 0);
 }
 
+struct listed {
+	char names[32][IFNAMSIZ];
+	int indexes[32];
+	int n;
+	int stop_at; /* each fails (E2BIG) at this call, 0: never */
+};
+
+static int list_each(int ifindex, const char *name, void *data)
+{
+	struct listed *l = data;
+
+	if (++l->n == l->stop_at)
+		return -E2BIG;
+	assert_true(l->n <= 32);
+	snprintf(l->names[l->n - 1], IFNAMSIZ, "%s", name);
+	l->indexes[l->n - 1] = ifindex;
+	return 0;
+}
+
+static int listed_index(const struct listed *l, const char *name)
+{
+	for (int i = 0; i < l->n; i++)
+		if (strcmp(l->names[i], name) == 0)
+			return l->indexes[i];
+	return 0;
+}
+
+/*
+ * Every device of the namespace, a comma in a name included, with the index
+ * link_get sees; a callback's failure stops the calls, is returned as is,
+ * and the rest of the dump is drained (the next request works).
+ */
+static void kernel_link_list(void **state)
+{
+	struct listed l = { 0 };
+	struct link_info info;
+
+	NEED_ROOT();
+	make_veth(k.ctr, "wgl,a", "wgl-b");
+	assert_int_equal(link_list(k.ctr, list_each, &l), 0);
+	assert_true(l.n >= 3);
+	assert_int_equal(listed_index(&l, "lo"), 1);
+	for (int i = 0; i < l.n; i++) {
+		assert_int_equal(link_get(k.ctr, l.names[i], &info), 0);
+		assert_int_equal(info.index, l.indexes[i]);
+		assert_int_equal(listed_index(&l, l.names[i]), l.indexes[i]); /* listed once */
+	}
+	assert_int_not_equal(listed_index(&l, "wgl,a"), 0);
+	assert_int_not_equal(listed_index(&l, "wgl-b"), 0);
+	/* The other namespace's devices are not listed; listed through its own socket. */
+	assert_int_equal(listed_index(&l, "wgt-f"), 0);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(link_list(k.host, list_each, &l), 0);
+	assert_int_not_equal(listed_index(&l, "wgt-f"), 0);
+	assert_int_equal(listed_index(&l, "wgl,a"), 0);
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 2;
+	assert_int_equal(link_list(k.ctr, list_each, &l), -E2BIG);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(link_get(k.ctr, "wgl-b", &info), 0);
+	assert_int_equal(error_recorded(), 0);
+	assert_int_equal(link_delete(k.ctr, "wgl,a"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest builders[] = {
@@ -1378,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(kernel_genl),
 		cmocka_unit_test(kernel_link_delete),
 		cmocka_unit_test(kernel_link_delete_unlisted),
+		cmocka_unit_test(kernel_link_list),
 	};
 	int failed = cmocka_run_group_tests_name("builders", builders, NULL, NULL);
 

@@ -211,6 +211,13 @@ project_binaries() {
 		echo "tests/vm: WARNING: plugin ${WGCNI_PLUGIN:-(WGCNI_PLUGIN unset)} is not built:" \
 		     "the guest has no /wgcni/build/wireguard" >&2
 	fi
+	# podman 5's plugin (netavark's API), for the netns suite's beside cases.
+	if [[ -n "${WGCNI_BUILD:-}" && -x "$WGCNI_BUILD/netavark/wireguard" ]]; then
+		echo "$WGCNI_BUILD/netavark/wireguard /wgcni/build/netavark/wireguard"
+	else
+		echo "tests/vm: WARNING: ${WGCNI_BUILD:-(WGCNI_BUILD unset)}/netavark/wireguard is not built:" \
+		     "the guest has no /wgcni/build/netavark/wireguard" >&2
+	fi
 	# meson puts the CLI at the top of the build directory.
 	if [[ -n "${WGCNI_BUILD:-}" && -x "$WGCNI_BUILD/wgcni" ]]; then
 		echo "$WGCNI_BUILD/wgcni /wgcni/build/wgcni"
@@ -224,7 +231,7 @@ build_project() {
 	local host guest file
 	root=$(mktemp -d "${TMPDIR:-/tmp}/wgcni-initramfs.XXXXXX")
 	make_skeleton
-	mkdir -p "$root/wgcni/build" "$root/opt/cni/bin"
+	mkdir -p "$root/wgcni/build/netavark" "$root/opt/cni/bin"
 	(cd "$WGCNI_SOURCE" && cp --parents ${test_files[@]+"${test_files[@]}"} "$root/wgcni/")
 	while read -r host guest; do
 		[[ -z "$host" ]] || install_file "$host" "$guest"
