@@ -5,7 +5,9 @@
  * microseconds. Everything else (namespaces, configurations, statistics)
  * is bench/run.sh's.
  *
- *   cnibench exec PLUGIN STDIN OUT [K=V]...   -> "us maxrss_kib exit_status"
+ *   cnibench exec PLUGIN STDIN OUT [K=V]...   -> "us maxrss_kib exit_status cpu_us"
+ *                                                (cpu: the plugin's user + system time,
+ *                                                with the children it waited for)
  *   cnibench move-tun NETNS                   -> "us"   (TUN made here, moved there)
  *   cnibench create-delete NETNS KIND         -> "create_us delete_us"
  *   cnibench wggo WIREGUARD_GO                -> "us rss_kib listen_us" (start until UAPI
@@ -32,6 +34,11 @@
 #include <sys/wait.h>
 
 extern char **environ;
+
+static long long tv_us(struct timeval tv)
+{
+	return tv.tv_sec * 1000000LL + tv.tv_usec;
+}
 
 static long long now_us(void)
 {
@@ -77,8 +84,9 @@ static int cmd_exec(char **argv)
 			die("writing the result");
 	if (wait4(pid, &status, 0, &ru) < 0)
 		die("wait4");
-	printf("%lld %ld %d\n", now_us() - t0, ru.ru_maxrss,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	printf("%lld %ld %d %lld\n", now_us() - t0, ru.ru_maxrss,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       tv_us(ru.ru_utime) + tv_us(ru.ru_stime));
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 # The measuring loop, shared by the host (bench/run.sh) and the VM guest (bench/guest.sh,
 # which gets this file prepended). Every sample is one line in $BENCH_RAW:
-#   SUBJECT VERB MICROSECONDS MAXRSS_KIB EXIT_STATUS
+#   SUBJECT VERB MICROSECONDS MAXRSS_KIB EXIT_STATUS [CPU_MICROSECONDS]
+# (the plugin calls carry their CPU time; floors and counts do not).
 # Names: namespaces cnb-$BENCH_ID-*, bridge cnbbr$BENCH_ID; files under $BENCH_DIR.
 #
 #   cnb-ID-h ("the host": plugins run here, wireguard-go and its UDP socket live here)
@@ -69,7 +70,7 @@ bench_call() {
 		echo "bench: $tag $verb failed (exit ${3:-?}): $(head -c 400 "$out")" >&2
 		return 1
 	fi
-	echo "$tag $verb $1 $2 $3" >>"$BENCH_RAW"
+	echo "$tag $verb $1 $2 $3 $4" >>"$BENCH_RAW"
 }
 
 # bench_pair SUBJECT [TAG [KEY [NS]]]: ADD then DEL (with prevResult) on a fresh namespace.
@@ -86,19 +87,20 @@ bench_pair() {
 	ip netns del "$ns"
 }
 
-# bench_floors KIND: the kernel operations a plugin cannot avoid, timed from the host namespace.
+# bench_floors KIND [TAG]: the kernel operations a plugin cannot avoid, timed from the host
+# namespace, recorded under TAG (default "floor").
 bench_floors() {
-	local kind=$1 line
+	local kind=$1 tag=${2:-floor} line
 	ip netns add "$BENCH_CTR"
 	line=$(ip netns exec "$BENCH_HOST" "$BENCH_TOOL" move-tun "/run/netns/$BENCH_CTR") &&
-		echo "floor move $line 0 0" >>"$BENCH_RAW"
+		echo "$tag move $line 0 0" >>"$BENCH_RAW"
 	line=$(ip netns exec "$BENCH_HOST" "$BENCH_TOOL" create-delete "/run/netns/$BENCH_CTR" "$kind") &&
-		set -- $line && echo "floor create $1 0 0" >>"$BENCH_RAW" &&
-		echo "floor delete $2 0 0" >>"$BENCH_RAW"
+		set -- $line && echo "$tag create $1 0 0" >>"$BENCH_RAW" &&
+		echo "$tag delete $2 0 0" >>"$BENCH_RAW"
 	if [ -n "${BENCH_WGGO:-}" ]; then
 		line=$(ip netns exec "$BENCH_HOST" "$BENCH_TOOL" wggo "$BENCH_WGGO") &&
-			set -- $line && echo "floor wggo $1 $2 0" >>"$BENCH_RAW" &&
-			echo "floor wggo-listen $3 0 0" >>"$BENCH_RAW"
+			set -- $line && echo "$tag wggo $1 $2 0" >>"$BENCH_RAW" &&
+			echo "$tag wggo-listen $3 0 0" >>"$BENCH_RAW"
 	fi
 	ip netns del "$BENCH_CTR"
 }
@@ -143,10 +145,14 @@ bench_detach_all() {
 	BENCH_ATTACHED=0
 }
 
-# bench_scaling SUBJECT N COUNT...: ADD/DEL pairs tagged SUBJECT@COUNT with COUNT attached.
+# bench_scaling SUBJECT N COUNT...: ADD/DEL pairs tagged SUBJECT@COUNT with COUNT attached,
+# each followed by the floors tagged floor@COUNT: the same kernel operations without wgcni,
+# timed under the same load, so that a machine slowed by what is attached (the helpers'
+# own work at rest) shows there as well as in wgcni's times.
 bench_scaling() {
-	local subject=$1 n=$2 count i
+	local subject=$1 n=$2 count i kind=veth
 	shift 2
+	[ "$subject" = wgk ] && kind=wireguard
 	for count in "$@"; do
 		bench_attach "$count" "$subject" || { echo "bench: attaching $count failed" >&2; return 1; }
 		if [ "$subject" = wgus ] && [ "$count" -gt 0 ]; then
@@ -154,6 +160,7 @@ bench_scaling() {
 		fi
 		for ((i = 1; i <= n; i++)); do
 			bench_pair "$subject" "$subject@$count"
+			bench_floors "$kind" "floor@$count"
 		done
 	done
 	bench_detach_all "$subject"
@@ -162,6 +169,7 @@ bench_scaling() {
 	if [ "$1" = 0 ]; then
 		for ((i = 1; i <= n; i++)); do
 			bench_pair "$subject" "$subject@0"
+			bench_floors "$kind" "floor@0"
 		done
 	fi
 }

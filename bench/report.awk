@@ -45,12 +45,24 @@ function target(name, met, detail) {
 	if (!(tag in seen)) { seen[tag] = 1; order[++ntags] = tag }
 	if ((verb == "ADD" || verb == "DEL") && $4 + 0 > rss[tag])
 		rss[tag] = $4 + 0
-	if (verb == "ADD")
+	if (verb == "ADD") {
 		pending[tag] = us
-	else if (verb == "DEL" && (tag in pending)) {
+		pending_cpu[tag] = NF >= 6 ? $6 : -1
+	} else if (verb == "DEL" && (tag in pending)) {
 		add(tag SUBSEP "ADD+DEL", pending[tag] + us)
+		if (pending_cpu[tag] != -1 && NF >= 6)
+			add(tag SUBSEP "cpu", pending_cpu[tag] + $6)
 		delete pending[tag]
 	}
+}
+
+# The floor of one ADD+DEL from the medians of floor tag f: a kernel device made in the
+# namespace and deleted (kernel backend), or a TUN moved, wireguard-go started and a
+# device deleted (userspace).
+function floor_sum(f, kernel) {
+	if (kernel)
+		return cnt[f SUBSEP "create"] ? med(f SUBSEP "create") + med(f SUBSEP "delete") : -1
+	return cnt[f SUBSEP "wggo"] ? med(f SUBSEP "move") + med(f SUBSEP "wggo") + med(f SUBSEP "delete") : -1
 }
 
 function row(tag, ref,    a, d, s) {
@@ -104,18 +116,27 @@ END {
 			med("rss" SUBSEP "wggo-per-tunnel") / 1024
 
 	sj = ""
-	printf "\nScaling: ADD+DEL median (ms) with tunnels already attached\n"
+	printf "\nScaling: ADD+DEL medians (ms) with tunnels already attached, x of none. floor: the same\n"
+	printf "kernel operations without wgcni, timed between the calls under the same load; cpu: the\n"
+	printf "plugin's own CPU time (user + system) for ADD+DEL\n"
 	for (i = 1; i <= ntags; i++) {
 		t = order[i]
-		if (t !~ /@/)
+		if (t !~ /@/ || t ~ /floor@/)
 			continue
 		split(t, parts, "@")
 		base = parts[1] "@0"
-		printf "  %-12s %8s  (x%s of none)\n", t, ms(med(t SUBSEP "ADD+DEL")),
-			ratio(med(t SUBSEP "ADD+DEL"), med(base SUBSEP "ADD+DEL"))
-		sj = sj sprintf("%s\"%s\":%s", sj ? "," : "", t, stat_json(t SUBSEP "ADD+DEL"))
+		p = t ~ /^vm:/ ? "vm:" : ""
+		f = floor_sum(p "floor@" parts[2], p != ""); f0 = floor_sum(p "floor@0", p != "")
+		printf "  %-12s %8s (x%s)   floor %6s (x%s)   cpu %6s (x%s)\n", t,
+			ms(med(t SUBSEP "ADD+DEL")), ratio(med(t SUBSEP "ADD+DEL"), med(base SUBSEP "ADD+DEL")),
+			ms(f), ratio(f, f0), ms(med(t SUBSEP "cpu")), ratio(med(t SUBSEP "cpu"), med(base SUBSEP "cpu"))
+		sj = sj sprintf("%s\"%s\":{\"add_del\":%s,\"floor_median_us\":%s,\"cpu\":%s}", sj ? "," : "",
+			t, stat_json(t SUBSEP "ADD+DEL"), jnum(f == -1 ? "" : f), stat_json(t SUBSEP "cpu"))
 		if (parts[2] == 500) {
-			scale[parts[1]] = med(t SUBSEP "ADD+DEL") / med(base SUBSEP "ADD+DEL")
+			s = parts[1]
+			scale[s] = med(t SUBSEP "ADD+DEL") / med(base SUBSEP "ADD+DEL")
+			scale_floor[s] = ratio(f, f0)
+			scale_cpu[s] = ratio(med(t SUBSEP "cpu"), med(base SUBSEP "cpu"))
 		}
 	}
 
@@ -167,7 +188,8 @@ END {
 			sprintf("%.1f vs %.1f ms", w / 1000, b / 1000))
 	}
 	for (s in scale)
-		target(s " ADD+DEL with 500 attached <= 1.2 x none", scale[s] <= 1.2, sprintf("x%.2f", scale[s]))
+		target(s " ADD+DEL with 500 attached <= 1.2 x none", scale[s] <= 1.2,
+			sprintf("x%.2f (floor x%s, plugin CPU x%s)", scale[s], scale_floor[s], scale_cpu[s]))
 	printf "\nTargets (issue 6)\n"
 	tj = ""
 	for (i = 1; i <= ntargets; i++) {

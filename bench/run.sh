@@ -107,7 +107,7 @@ if [ "$host" = 1 ] && [ "$scaling" = 1 ]; then
 	echo "bench: scaling, userspace, with $counts tunnels attached" >&2
 	[ "$inotify_before" -lt 1024 ] && echo 1024 >"$inotify_max"
 	# shellcheck disable=SC2086
-	bench_scaling wgus "$m" $counts
+	BENCH_WGGO=$(command -v wireguard-go) bench_scaling wgus "$m" $counts
 fi
 
 if [ "$vm" = 1 ]; then
