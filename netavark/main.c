@@ -150,19 +150,6 @@ static int cmd_teardown(const char *netns, const char *json, size_t len)
 	return r;
 }
 
-/*
- * log_msg() appends to STATE_DIR/log only when it exists. Podman runs some
- * teardowns from a cleanup process whose stderr nobody sees: make sure the
- * log is there once this plugin has recorded anything.
- */
-static void log_file_create(void)
-{
-	int fd = open(STATE_DIR "/log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd >= 0)
-		close(fd);
-}
-
 static const struct {
 	const char *name;
 	bool takes_netns;
@@ -203,8 +190,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_context(command, NULL);
-	if (strcmp(command, "create") != 0)
-		log_file_create();
 	if (run(command, argc > 2 ? argv[2] : NULL) < 0) {
 		/* create is answered to the user by podman; setup and teardown are worth a log line. */
 		if (strcmp(command, "create") != 0)

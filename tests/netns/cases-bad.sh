@@ -123,3 +123,42 @@ case_bad_input() {
 	bad_endpoint
 	bad_ifname_exists
 }
+
+# The log: a failed ADD's message lands in /run/wgcni/log, stamped, 0600; an exactly 1 MiB
+# log is moved to log.1 by the next message, which starts a new log; below that nothing moves.
+# The machine's own log is put aside for the case and restored after.
+case_bad_log() {
+	local log=$WGT_STATE/log cid=wgl$WGT_ID conf line stamp f
+	conf=$(bad_conf badlog.json mtu=100)
+	stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z wgcni\[[0-9]+\] ADD '
+	mkdir -p "$WGT_DIR/log-aside"
+	for f in "$log" "$log.1"; do
+		[ -f "$f" ] && mv "$f" "$WGT_DIR/log-aside/"
+	done
+
+	wgt_cni ADD "$cid" "$CTR" eth0 "$conf"
+	assert_rc "log: the ADD fails" nonzero "$CNI_RC"
+	line=$(tail -n 1 "$log" 2>/dev/null)
+	assert_match "log: the failure, stamped, with verb and container" \
+		"${stamp}${cid:0:12}: mtu: 100 is out of range" "$line"
+	assert_eq "log: one line, mode 0600" "1 600" "$(wc -l <"$log") $(stat -c %a "$log")"
+
+	head -c $((1024 * 1024 - 1)) /dev/zero | tr '\0' x >"$log"
+	wgt_cni ADD "$cid" "$CTR" eth0 "$conf"
+	assert_eq "log: below 1 MiB nothing moves, the line is appended" "absent 1048575" \
+		"$([ -e "$log.1" ] && echo present || echo absent) $(head -n 1 "$log" | tr -cd x | wc -c)"
+	assert_match "log: appended after the old text" "${stamp}${cid:0:12}: mtu: 100" \
+		"$(tail -n 1 "$log" | sed 's/^x*//')"
+	head -c $((1024 * 1024)) /dev/zero | tr '\0' x >"$log"
+	wgt_cni ADD "$cid" "$CTR" eth0 "$conf"
+	assert_eq "log: at 1 MiB the log becomes log.1, untouched" "1048576 0" \
+		"$(stat -c %s "$log.1") $(tr -d x <"$log.1" | wc -c)"
+	assert_eq "log: the new log has the one new line" 1 "$(wc -l <"$log")"
+	assert_match "log: the new line" "${stamp}${cid:0:12}: mtu: 100 is out of range" "$(cat "$log")"
+
+	rm -f "$log" "$log.1"
+	for f in "$WGT_DIR/log-aside"/*; do
+		[ -f "$f" ] && mv "$f" "$WGT_STATE/"
+	done
+	return 0
+}

@@ -85,7 +85,7 @@ for part in version add check del status bad secrets; do
 done
 
 suite_cases=(case_version case_add case_versions_render case_check case_del case_gc
-	case_status case_key_in_use case_bad_input case_secrets)
+	case_status case_key_in_use case_bad_input case_bad_log case_secrets)
 # The routing modes (chained after bridge, socket in the container): cases-modes.sh.
 . "$here/cases-modes.sh"
 suite_cases+=(case_modes_refused case_modes_chained case_modes_socket_in_container case_modes_gc)
