@@ -291,7 +291,11 @@ static void retire_tun(struct wgdev *dev)
 		error_clear();
 }
 
-/* From the record alone. No wait for the helper to exit: it pays for closing its TUN. */
+/*
+ * From the record alone. No wait for the helper to exit: it pays for closing
+ * its TUN. SIGCONT after SIGTERM: a stopped helper (SIGSTOP, a debugger let
+ * go) would otherwise keep its TERM pending, and its TUN, for good.
+ */
 static int userspace_destroy(struct wgdev *dev)
 {
 	char path[108];
@@ -299,10 +303,13 @@ static int userspace_destroy(struct wgdev *dev)
 
 	retire_tun(dev);
 	if (dev->helper_pid > 0 && dev->helper_start_time &&
-	    state_process_start_time(dev->helper_pid) == dev->helper_start_time &&
-	    kill(dev->helper_pid, SIGTERM) < 0 && errno != ESRCH)
-		r = error_report(-errno, CNI_ERR_INTERNAL, "stopping wireguard-go (pid %d)",
-				 (int)dev->helper_pid);
+	    state_process_start_time(dev->helper_pid) == dev->helper_start_time) {
+		if (kill(dev->helper_pid, SIGTERM) == 0)
+			kill(dev->helper_pid, SIGCONT);
+		else if (errno != ESRCH)
+			r = error_report(-errno, CNI_ERR_INTERNAL, "stopping wireguard-go (pid %d)",
+					 (int)dev->helper_pid);
+	}
 	if (dev->host_ifname[0]) {
 		uapi_socket_path(dev->host_ifname, path, sizeof(path));
 		if (unlink(path) < 0 && errno != ENOENT && r == 0)

@@ -60,6 +60,21 @@ case_del() {
 	assert_rc "DEL after the immediate re-ADD: exit" 0 "$CNI_RC"
 	assert_detached "DEL after the immediate re-ADD" "$rec" "$WGT_NS_CTR" key1
 
+	# A stopped helper (SIGSTOP) still ends with DEL: a TERM alone would stay pending.
+	if [ "$WGT_BACKEND" = userspace ]; then
+		attach_ctr "$WGT_DIR/c1.json" "$CID1" "$CTR" add1.result
+		rec=$(keep_record "$CID1")
+		local stopped
+		stopped=$(wgt_state_get "$rec" helper_pid)
+		kill -STOP "${stopped:-0}"
+		assert_eq "stopped helper: stopped before DEL" T \
+			"$(awk '/^State:/ { print $2 }' "/proc/${stopped:-0}/status" 2>/dev/null)"
+		wgt_cni DEL "$CID1" "$CTR" eth0 "$input"
+		assert_rc "DEL of a stopped helper: exit" 0 "$CNI_RC"
+		assert_detached "DEL of a stopped helper" "$rec" "$WGT_NS_CTR" key1
+		kill -CONT "${stopped:-0}" 2>/dev/null
+	fi
+
 	# The runtime deleted the namespace first, then calls DEL without one.
 	wgt_ns_add "$ns3"
 	conf3=$(wgt_conf | wgt_file c3.json)
