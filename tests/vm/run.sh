@@ -9,6 +9,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$vm_dir/setup.sh"
 start=$EPOCHREALTIME
+# The reference bridge and host-local plugins (by path: iproute2 has a `bridge` too) and the
+# bridge module: the netns suite's routing-mode cases chain the plugin after bridge, here
+# with the kernel backend.
+export WGCNI_VM_BINS="${WGCNI_VM_BINS:+$WGCNI_VM_BINS }/usr/lib/cni/bridge /usr/lib/cni/host-local"
+export WGCNI_VM_MODULES="${WGCNI_VM_MODULES:+$WGCNI_VM_MODULES }bridge"
 set +e
 "$vm_dir/run-in-vm.sh" --timeout "${WGCNI_VM_TIMEOUT:-1100}" \
 	--log "$(vm_cache_dir)/vm-suite.log" 'bash tests/vm/guest.sh'
