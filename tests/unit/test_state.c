@@ -79,6 +79,23 @@ static void read_rel(const char *rel, char *buf, size_t size)
 	fclose(f);
 }
 
+/* Save a, then read its record's text into buf. */
+static void save_and_read(const struct attachment *a, char *buf, size_t size)
+{
+	char rel[640];
+
+	assert_int_equal(state_save(a), 0);
+	snprintf(rel, sizeof(rel), "attachments/%s/%s.%s", a->network, a->container_id, a->ifname);
+	read_rel(rel, buf, size);
+}
+
+/* Load a's record into b, first filled with junk: every field must come from the file. */
+static void reload(const struct attachment *a, struct attachment *b)
+{
+	memset(b, 0xee, sizeof(*b));
+	assert_int_equal(state_load(a->network, a->container_id, a->ifname, b), 0);
+}
+
 static bool exists_rel(const char *rel)
 {
 	char path[256];
@@ -102,8 +119,7 @@ static void test_round_trip(void **state)
 	struct attachment a = make("net-a", "3f2a9c", 0x11), b;
 	char text[1024];
 
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/3f2a9c.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_string_equal(text,
 			    "network=net-a\ncontainer_id=3f2a9c\nifname=eth0\n"
 			    "netns=/run/netns/3f2a9c ns\nbackend=userspace\nhost_ifname=wgc11\n"
@@ -114,8 +130,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(mode_rel("attachments/net-a"), 0700);
 	assert_int_equal(mode_rel("attachments"), 0700);
 
-	memset(&b, 0xee, sizeof(b));
-	assert_int_equal(state_load("net-a", "3f2a9c", "eth0", &b), 0);
+	reload(&a, &b);
 	assert_string_equal(b.network, "net-a");
 	assert_string_equal(b.container_id, "3f2a9c");
 	assert_string_equal(b.ifname, "eth0");
@@ -156,20 +171,17 @@ static void test_round_trip_chained(void **state)
 	snprintf(a.tunnel_ifname, sizeof(a.tunnel_ifname), "wg0");
 	a.chained = true;
 	a.socket_in_container = true;
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/c1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_non_null(strstr(text, "kill_switch=1\ntunnel_ifname=wg0\nchained=1\n"
 				     "socket_in_container=1\n"));
-	memset(&b, 0xee, sizeof(b));
-	assert_int_equal(state_load("net-a", "c1", "eth0", &b), 0);
+	reload(&a, &b);
 	assert_string_equal(b.tunnel_ifname, "wg0");
 	assert_true(b.chained);
 	assert_true(b.socket_in_container);
 
 	/* A record without the keys (an older writer's) is standalone. */
 	a = make("net-a", "c1", 0x22);
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/c1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_null(strstr(text, "chained"));
 	assert_int_equal(state_load("net-a", "c1", "eth0", &b), 0);
 	assert_string_equal(b.tunnel_ifname, "");
@@ -188,11 +200,9 @@ static void test_round_trip_egress_legs(void **state)
 	snprintf(a.egress_legs[0], IFNAMSIZ, "podman0");
 	snprintf(a.egress_legs[1], IFNAMSIZ, "eth1");
 	a.n_egress_legs = 2;
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/p2.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_non_null(strstr(text, "\negress_legs=podman0,eth1\n"));
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p2", "eth0", b), 0);
+	reload(&a, b);
 	assert_int_equal(b->n_egress_legs, 2);
 	assert_string_equal(b->egress_legs[0], "podman0");
 	assert_string_equal(b->egress_legs[1], "eth1");
@@ -200,8 +210,7 @@ static void test_round_trip_egress_legs(void **state)
 	/* An older writer's record (no key) loads with none. */
 	*strstr(text, "egress_legs=") = '\0';
 	write_rel("attachments/net-a/p2.eth0", text);
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p2", "eth0", b), 0);
+	reload(&a, b);
 	assert_true(b->beside);
 	assert_int_equal(b->n_egress_legs, 0);
 
@@ -225,11 +234,9 @@ static void test_round_trip_published(void **state)
 	a.published[1] = (struct port_range){ .first = 5000, .last = 5009, .protocol = IPPROTO_UDP };
 	a.published[2] = (struct port_range){ .first = 9, .last = 9, .protocol = IPPROTO_SCTP };
 	a.n_published = 3;
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_non_null(strstr(text, "\nbeside=1\npublished=80-80/tcp,5000-5009/udp,9-9/sctp\n"));
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	reload(&a, b);
 	assert_true(b->beside);
 	assert_true(b->published_recorded);
 	assert_int_equal(b->n_published, 3);
@@ -237,11 +244,9 @@ static void test_round_trip_published(void **state)
 
 	/* beside without ports: an empty key, so that "none" differs from an older writer's. */
 	a.n_published = 0;
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_non_null(strstr(text, "\nbeside=1\npublished=\n"));
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	reload(&a, b);
 	assert_true(b->beside);
 	assert_true(b->published_recorded);
 	assert_int_equal(b->n_published, 0);
@@ -249,16 +254,14 @@ static void test_round_trip_published(void **state)
 	/* An older writer's record (no key) loads: no published ports, known to be unknown. */
 	*strstr(text, "published=\n") = '\0';
 	write_rel("attachments/net-a/p1.eth0", text);
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	reload(&a, b);
 	assert_true(b->beside);
 	assert_false(b->published_recorded);
 	assert_int_equal(b->n_published, 0);
 
 	/* Not beside: no key, as before. */
 	a.beside = false;
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	assert_null(strstr(text, "published"));
 	a.beside = true;
 
@@ -271,8 +274,7 @@ static void test_round_trip_published(void **state)
 						      .last = 65535, .protocol = IPPROTO_SCTP };
 	a.n_published = STATE_MAX_PUBLISHED;
 	assert_int_equal(state_save(&a), 0);
-	memset(b, 0xee, sizeof(*b));
-	assert_int_equal(state_load("net-a", "p1", "eth0", b), 0);
+	reload(&a, b);
 	assert_int_equal(b->n_published, STATE_MAX_PUBLISHED);
 	assert_memory_equal(b->published, a.published, sizeof(a.published));
 	assert_string_equal(b->netns, a.netns);
@@ -285,8 +287,7 @@ static void test_round_trip_published(void **state)
 	error_clear();
 	a.n_published = 0;
 	a.netns[1] = '\0';
-	assert_int_equal(state_save(&a), 0);
-	read_rel("attachments/net-a/p1.eth0", text, sizeof(text));
+	save_and_read(&a, text, sizeof(text));
 	for (i = 0; i <= STATE_MAX_PUBLISHED; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s1-1/tcp",
 			 i ? "," : "published=");
