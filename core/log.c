@@ -12,6 +12,8 @@
 #include "state.h"
 
 #define LOG_LINE_MAX 1200
+#define LOG_FILE STATE_DIR "/log"
+#define LOG_ROTATE_BYTES (1024 * 1024)
 
 static char context[96];
 
@@ -26,6 +28,11 @@ void log_context(const char *verb, const char *container_id)
  * log.1 (replacing the one before) and a new log starts: /run is memory, and
  * a container restarted in a loop with a bad configuration logs each time.
  */
+static int log_open(void)
+{
+	return open(LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
 static void log_file_write(const char *line, size_t n)
 {
 	char out[LOG_LINE_MAX + 32];
@@ -33,7 +40,7 @@ static void log_file_write(const char *line, size_t n)
 	struct timespec now;
 	struct tm tm;
 	struct stat st;
-	int fd = open(LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = log_open();
 
 	if (fd < 0)
 		return;
@@ -42,7 +49,7 @@ static void log_file_write(const char *line, size_t n)
 		close(fd);
 		if (rename(LOG_FILE, LOG_FILE ".1") < 0 && errno != ENOENT)
 			return;
-		fd = open(LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd = log_open();
 		if (fd < 0)
 			return;
 	}

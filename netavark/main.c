@@ -7,7 +7,6 @@
  * errors as {"error": ...} with a non-zero exit.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +19,6 @@
 #include "log.h"
 #include "netavark.h"
 #include "peers.h"
-#include "state.h"
 
 /* Re-report the recorded error under the option that led to it. */
 static int blame_option(const struct netavark_network *net, int r)
